@@ -1,0 +1,230 @@
+"""RuleSet -> an engine ruleset definition (plain data), refusing anything that would reach a
+known fault of the engine (see shared/durable-rules.md).
+
+Each rule's condition is brought to disjunctive normal form; every alternative becomes one engine
+rule `<rule id>#<n>` (so `any` never relies on the engine's `$or`, fault 9). An alternative has one
+pattern on the scenario fact and one per derived fact it tests; every pattern starts with a
+positive `kind` test (fault 7) and reads only its own fact's values (fault 6).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import Diagnostic, FollowupError
+from .facts import FACTS
+from .model import Condition, Rule, RuleSet, Test, Value
+
+MAX_ALTERNATIVES = 16  # engine rules per YAML rule
+MAX_PATTERNS = 16  # patterns in one `all` (fault 5)
+MAX_DISTINCT_TESTS = 400  # distinct tests on one fact kind (fault 3: 512 hangs)
+MAX_THRESHOLDS = 60  # distinct comparison thresholds on one field (fault 4: 64)
+
+SCENARIO_KIND = "scenario"
+INVERSE = {"equals": "!=", "!=": "equals", "one_of": "not_in", "not_in": "one_of",
+           "<": ">=", ">=": "<", "<=": ">", ">": "<=", "exists": "absent", "absent": "exists"}
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A test after negation was pushed down: op in equals != one_of not_in < <= > >= exists absent."""
+
+    fact: str
+    op: str
+    value: Any
+    source: Test
+
+
+@dataclass(frozen=True)
+class EngineRule:
+    name: str  # "<rule id>#<n>"
+    rule: str
+    alternative: int
+    literals: tuple[Literal, ...]
+    asserts: tuple[tuple[str, Value], ...]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What the engine adapter needs: the definition (no callables) and what each rule asserts."""
+
+    name: str
+    definition: dict[str, Any]
+    rules: dict[str, EngineRule]
+    depth: dict[str, int]  # rule id -> chaining depth (firing stage)
+
+
+def key(fact: str) -> str:
+    """Engine property name of a fact ('company.culture' -> 'company__culture')."""
+    return fact.replace(".", "__")
+
+
+def derived_kind(name: str) -> str:
+    return "d:" + name
+
+
+def dnf(cond: Condition, negated: bool = False) -> list[list[Literal]]:
+    """Alternatives (each a conjunction of literals) equivalent to the condition.
+
+    A test on an absent fact is false, so `not` of a test on an optional fact also holds when the
+    fact is absent: that adds an `absent` alternative."""
+    if cond.kind == "test":
+        t = cond.test
+        assert t is not None
+        op = "exists" if t.op == "exists" and t.value else ("absent" if t.op == "exists" else t.op)
+        if not negated:
+            return [[Literal(t.fact, op, t.value, t)]]
+        alts = [[Literal(t.fact, INVERSE[op], t.value, t)]]
+        spec = FACTS.get(t.fact)
+        if op not in ("exists", "absent") and spec is not None and spec.optional:
+            alts.append([Literal(t.fact, "absent", True, t)])
+        return alts
+    if cond.kind == "not":
+        return dnf(cond.children[0], not negated)
+    conjunctive = (cond.kind == "all") != negated
+    parts = [dnf(c, negated) for c in cond.children]
+    if not parts:
+        return [[]] if conjunctive else []
+    if conjunctive:
+        out = []
+        for combo in itertools.product(*parts):
+            out.append([lit for alt in combo for lit in alt])
+            if len(out) > MAX_ALTERNATIVES:
+                break
+        return out
+    return [alt for p in parts for alt in p]
+
+
+def _test(lit: Literal) -> dict[str, Any]:
+    k = "v" if lit.fact not in FACTS else key(lit.fact)
+    v = lit.value
+    if lit.op == "equals":
+        return {k: v}
+    if lit.op == "!=":
+        return {"$neq": {k: v}}
+    if lit.op == "one_of":
+        return {"$or": [{k: x} for x in v]} if len(v) > 1 else {k: v[0]}
+    if lit.op == "not_in":
+        return {"$and": [{"$neq": {k: x}} for x in v]}
+    if lit.op == "exists":
+        return {"$ex": {k: 1}}
+    if lit.op == "absent":
+        return {"$nex": {k: 1}}
+    return {{"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}[lit.op]: {k: v}}
+
+
+def _satisfiable(literals: list[Literal]) -> bool:
+    """Drop alternatives that contradict themselves on one fact (x absent and x = 1, ...)."""
+    by_fact: dict[str, list[Literal]] = {}
+    for lit in literals:
+        by_fact.setdefault(lit.fact, []).append(lit)
+    for lits in by_fact.values():
+        ops = {l.op for l in lits}
+        if "absent" in ops and ops != {"absent"}:
+            return False
+    return True
+
+
+def compile_rules(ruleset: RuleSet) -> Compiled:
+    problems: list[Diagnostic] = []
+    producers: dict[str, list[str]] = {}
+    for rule in ruleset.rules:
+        for name, _ in rule.facts:
+            producers.setdefault(name, []).append(rule.id)
+    depth = _depths(ruleset, producers, problems)
+    rules: dict[str, EngineRule] = {}
+    definition: dict[str, Any] = {}
+    tests_per_kind: dict[str, set[str]] = {}
+    thresholds: dict[str, set[Any]] = {}
+    for rule in ruleset.rules:
+        alternatives = [a for a in dnf(rule.when) if _satisfiable(a)]
+        if len(alternatives) > MAX_ALTERNATIVES:
+            problems.append(Diagnostic(rule.loc, "too-complex",
+                                       f"rule {rule.id!r}: its condition expands to more than "
+                                       f"{MAX_ALTERNATIVES} alternatives; split the rule"))
+            continue
+        for n, alt in enumerate(alternatives):
+            groups: dict[str, list[Literal]] = {}
+            for lit in alt:
+                kind = SCENARIO_KIND if lit.fact in FACTS else derived_kind(lit.fact)
+                groups.setdefault(kind, []).append(lit)
+            if not groups:
+                groups[SCENARIO_KIND] = []
+            if len(groups) > MAX_PATTERNS:
+                problems.append(Diagnostic(rule.loc, "too-complex",
+                                           f"rule {rule.id!r} tests more than {MAX_PATTERNS} facts at once"))
+                continue
+            patterns = []
+            for i, (kind, lits) in enumerate(sorted(groups.items())):
+                tests: list[dict[str, Any]] = [{"kind": kind}] + [_test(l) for l in lits]
+                for t, l in zip(tests[1:], lits):
+                    tests_per_kind.setdefault(kind, set()).add(repr(sorted(t.items())))
+                    if l.op in ("<", "<=", ">", ">="):
+                        thresholds.setdefault(l.fact, set()).add((l.op, l.value))
+                patterns.append({f"p{i}": {"$and": tests} if len(tests) > 1 else tests[0]})
+            name = f"{rule.id}#{n}"
+            definition[name] = {"all": patterns, "pri": depth.get(rule.id, 0)}
+            rules[name] = EngineRule(name, rule.id, n, tuple(alt), rule.facts)
+    for kind, tests in tests_per_kind.items():
+        if len(tests) > MAX_DISTINCT_TESTS:
+            problems.append(Diagnostic(ruleset.rules[0].loc if ruleset.rules else _dir_loc(ruleset),
+                                       "engine-limit",
+                                       f"{len(tests)} distinct tests on {kind!r}; the engine hangs "
+                                       f"near 512 (limit {MAX_DISTINCT_TESTS})"))
+    for fact, ths in thresholds.items():
+        if len(ths) > MAX_THRESHOLDS:
+            problems.append(Diagnostic(_dir_loc(ruleset), "engine-limit",
+                                       f"{len(ths)} distinct comparisons on {fact!r}; the engine "
+                                       f"rejects facts matching more than 64 (limit {MAX_THRESHOLDS})"))
+    if problems:
+        raise FollowupError(problems)
+    return Compiled("followup-" + ruleset.digest.split(":")[1], definition, rules, depth)
+
+
+def _dir_loc(ruleset: RuleSet) -> Any:
+    from .errors import Location
+
+    return Location(ruleset.directory)
+
+
+def _depths(ruleset: RuleSet, producers: dict[str, list[str]], problems: list[Diagnostic]) -> dict[str, int]:
+    """Chaining depth of each rule: 0 when it reads only scenario facts, else one more than the
+    deepest rule whose facts it reads. A cycle is an error."""
+    reads: dict[str, set[str]] = {}
+    for rule in ruleset.rules:
+        names: set[str] = set()
+        _derived_reads(rule.when, names)
+        reads[rule.id] = {p for n in names for p in producers.get(n, [])}
+    depth: dict[str, int] = {}
+    state: dict[str, int] = {}
+
+    def visit(rid: str, chain: list[str]) -> int:
+        if state.get(rid) == 2:
+            return depth[rid]
+        if state.get(rid) == 1:
+            cycle = chain[chain.index(rid):] + [rid]
+            problems.append(Diagnostic(ruleset.rule(rid).loc, "chaining-cycle",
+                                       "rules feed each other in a cycle: " + " -> ".join(cycle)))
+            return 0
+        state[rid] = 1
+        d = 0
+        for p in sorted(reads[rid]):
+            d = max(d, visit(p, chain + [rid]) + 1)
+        state[rid] = 2
+        depth[rid] = d
+        return d
+
+    for rule in ruleset.rules:
+        visit(rule.id, [])
+    return depth
+
+
+def _derived_reads(cond: Condition, out: set[str]) -> None:
+    if cond.kind == "test":
+        assert cond.test is not None
+        if cond.test.fact not in FACTS:
+            out.add(cond.test.fact)
+    for c in cond.children:
+        _derived_reads(c, out)

@@ -1,0 +1,219 @@
+"""YAML/JSON text -> a tree of located values (every value keeps its file:line:col).
+
+Only the YAML core types are built (str, int, float, bool as true/false, null, dates); any other
+tag is refused, so no object is ever constructed from a document. Sizes are bounded: the file, the
+number of values after alias expansion, and the nesting depth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import yaml
+
+from .errors import Diagnostic, FollowupError, Location
+
+MAX_BYTES = 1_048_576  # 1 MiB per file
+MAX_VALUES = 50_000  # values after alias expansion (alias bombs)
+MAX_DEPTH = 32  # nesting of mappings/sequences
+MAX_STRING = 10_000  # characters in one string value
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader with YAML 1.2 booleans: only true/false, never yes/no/on/off."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_constructor = yaml.constructor.SafeConstructor()
+
+Scalar = Union[str, int, float, bool, None, dt.date]
+
+
+@dataclass
+class Node:
+    """A value from a document with where it stood. Mappings keep where each key stood."""
+
+    value: Any  # dict[str, Node] | list[Node] | Scalar
+    loc: Location
+    key_locs: dict[str, Location] = field(default_factory=dict)
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    def plain(self) -> Any:
+        """The value without locations (dicts, lists, scalars)."""
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+def _loc(path: str, mark: Any) -> Location:
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+def _offset_location(path: str, data: bytes, offset: int) -> Location:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return Location(path, line, column)
+
+
+def _flow_depth_exceeded(text: str) -> int:
+    """Index where bracket nesting first passes MAX_DEPTH (a cheap guard before parsing), or -1."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return i
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return -1
+
+
+def decode(path: str, data: bytes) -> str:
+    """Bytes -> text, refusing what is too large, empty or not UTF-8."""
+    if len(data) > MAX_BYTES:
+        raise FollowupError([Diagnostic(Location(path), "too-large",
+                                        f"file is {len(data)} bytes; the limit is {MAX_BYTES}")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FollowupError([Diagnostic(_offset_location(path, data, exc.start), "not-utf8",
+                                        f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                                        "save the file as UTF-8")]) from None
+    if "\x00" in text:
+        at = data.find(b"\x00")
+        raise FollowupError([Diagnostic(_offset_location(path, data, at), "binary",
+                                        "file contains NUL bytes; it is not a text file")])
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        raise FollowupError([Diagnostic(Location(path), "empty-file", "file is empty")])
+    return text
+
+
+def parse_text(path: str, text: str) -> Node:
+    """Text -> located tree. Raises FollowupError with every problem found while building it."""
+    deep = _flow_depth_exceeded(text)
+    if deep >= 0:
+        raise FollowupError([Diagnostic(_offset_location(path, text.encode(), len(text[:deep].encode())),
+                                        "too-deep", f"values nest deeper than {MAX_DEPTH} levels")])
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = _loc(path, mark) if mark else Location(path)
+        problem = (exc.problem or "invalid YAML").strip()
+        context = f" {exc.context.strip()}" if exc.context else ""
+        raise FollowupError([Diagnostic(loc, "yaml-syntax", f"{problem}{context}")]) from None
+    except yaml.YAMLError as exc:  # reader errors (control characters) and the like
+        mark = getattr(exc, "problem_mark", None)
+        loc = _loc(path, mark) if mark else Location(path)
+        raise FollowupError([Diagnostic(loc, "yaml-syntax", str(exc).splitlines()[0])]) from None
+    except RecursionError:
+        raise FollowupError([Diagnostic(Location(path), "too-deep", "values nest too deeply")]) from None
+    if root is None:
+        raise FollowupError([Diagnostic(Location(path), "empty-file", "file is empty")])
+    problems: list[Diagnostic] = []
+    budget = [MAX_VALUES]
+    tree = _build(path, root, problems, budget, 0)
+    if problems:
+        raise FollowupError(problems)
+    return tree
+
+
+def load_file(path: str) -> Node:
+    """Read a YAML or JSON file into a located tree."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise FollowupError([Diagnostic(Location(path), "no-such-file", "file not found")]) from None
+    except IsADirectoryError:
+        raise FollowupError([Diagnostic(Location(path), "not-a-file", "is a directory, not a file")]) from None
+    except OSError as exc:
+        raise FollowupError([Diagnostic(Location(path), "unreadable", exc.strerror or str(exc))]) from None
+    return parse_text(path, decode(path, data))
+
+
+class _Stop(Exception):
+    pass
+
+
+def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], depth: int) -> Node:
+    loc = _loc(path, node.start_mark)
+    budget[0] -= 1
+    if budget[0] < 0:
+        problems.append(Diagnostic(loc, "too-large",
+                                   f"document expands to more than {MAX_VALUES} values (aliases?)"))
+        raise FollowupError(problems)
+    if depth > MAX_DEPTH:
+        problems.append(Diagnostic(loc, "too-deep", f"values nest deeper than {MAX_DEPTH} levels"))
+        raise FollowupError(problems)
+    if isinstance(node, yaml.MappingNode):
+        if node.tag not in ("tag:yaml.org,2002:map",):
+            problems.append(Diagnostic(loc, "unsupported-tag", f"tag {node.tag!r} is not allowed"))
+        items: dict[str, Node] = {}
+        key_locs: dict[str, Location] = {}
+        for key_node, value_node in node.value:
+            key_loc = _loc(path, key_node.start_mark)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                problems.append(Diagnostic(key_loc, "unsupported-tag", "merge keys (<<) are not allowed"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Diagnostic(key_loc, "wrong-type", "a key must be a plain word"))
+                continue
+            key = key_node.value
+            if key in items:
+                problems.append(Diagnostic(key_loc, "duplicate-key", f"key {key!r} appears twice"))
+                continue
+            items[key] = _build(path, value_node, problems, budget, depth + 1)
+            key_locs[key] = key_loc
+        return Node(items, loc, key_locs)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            problems.append(Diagnostic(loc, "unsupported-tag", f"tag {node.tag!r} is not allowed"))
+        return Node([_build(path, v, problems, budget, depth + 1) for v in node.value], loc)
+    # scalar
+    if node.tag not in _SCALAR_TAGS:
+        problems.append(Diagnostic(loc, "unsupported-tag", f"tag {node.tag!r} is not allowed"))
+        return Node(None, loc)
+    if node.tag == "tag:yaml.org,2002:str" and len(node.value) > MAX_STRING:
+        problems.append(Diagnostic(loc, "too-long", f"string of {len(node.value)} characters; the limit is {MAX_STRING}"))
+        return Node(None, loc)
+    try:
+        value = _constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        problems.append(Diagnostic(loc, "bad-value", f"cannot read {node.value!r}: {exc}"))
+        return Node(None, loc)
+    if isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() and value.tzinfo is None else value
+    return Node(value, loc)

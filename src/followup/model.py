@@ -1,0 +1,193 @@
+"""Typed records passed between the steps: load -> validate -> compile -> evaluate -> render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .errors import Location
+
+Value = Union[str, int, bool]
+
+
+# ---- scenarios -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the scenario's history."""
+
+    kind: str  # thank_you | follow_up | reply (vocabulary: history.kind)
+    date: dt.date
+    channel: str | None = None
+    outcome: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. `fields` holds the enumerated and free-text inputs by dotted path."""
+
+    path: str
+    interview_date: dt.date
+    as_of: dt.date | None
+    fields: dict[str, Any]
+    history: tuple[Event, ...]
+    decision_by: dt.date | None = None
+    follow_up_after: dt.date | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    id: str | None = None
+
+
+# ---- rules -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Test:
+    """One comparison: `fact op value`, possibly negated. ops: equals one_of < <= > >= exists."""
+
+    fact: str
+    op: str
+    value: Any
+    negated: bool = False
+    loc: Location | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        sym = {"equals": "=", "one_of": "in", "exists": "exists"}.get(self.op, self.op)
+        if self.op == "exists":
+            text = f"{self.fact} exists" if self.value else f"{self.fact} is absent"
+        else:
+            shown = "[" + ", ".join(map(str, self.value)) + "]" if self.op == "one_of" else self.value
+            text = f"{self.fact} {sym} {shown}"
+        return f"not ({text})" if self.negated else text
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A tree of all/any/not over tests."""
+
+    kind: str  # all | any | not | test
+    children: tuple["Condition", ...] = ()
+    test: Test | None = None
+
+
+@dataclass(frozen=True)
+class DateExpr:
+    """A date computed from a date fact: `date + plus_days`."""
+
+    fact: str
+    plus_days: int = 0
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    topic: str
+    description: str
+    sources: tuple[str, ...]
+    priority: int
+    overrides: tuple[str, ...]
+    when: Condition
+    facts: tuple[tuple[str, Value], ...]  # derived facts asserted (forward chaining)
+    answer: dict[str, Any]  # action, verdict, contact, channel (str or {fact}), earliest, latest
+    advice: tuple[str, ...]
+    says: str
+    summary: str
+    decides: tuple[str, str] | None  # (conflict id, side id)
+    loc: Location
+    path: str
+
+
+@dataclass(frozen=True)
+class Side:
+    id: str
+    claims: tuple[str, ...]
+    position: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: str
+    question: str
+    sides: tuple[Side, ...]
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    article: str
+    text: str
+    encoded: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything in a rules directory, validated."""
+
+    directory: str
+    rules: tuple[Rule, ...]
+    vocabulary: dict[str, tuple[str, ...]]
+    defaults: dict[str, str]
+    conflicts: dict[str, Conflict]
+    claims: dict[str, Claim]
+    articles: dict[str, str]
+    unmatched: dict[str, Any]
+    no_channel_for: tuple[str, ...]
+    derived: dict[str, tuple[Value, ...]]  # derived fact name -> values some rule asserts
+    digest: str
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+# ---- evaluation ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Firing:
+    """One rule firing as the engine recorded it."""
+
+    order: int
+    rule: str
+    matched: dict[str, Value]  # facts the firing matched (scenario fields and derived facts)
+    asserted: tuple[tuple[str, Value], ...]
+
+
+@dataclass
+class Recommendation:
+    action: str
+    verdict: str
+    contact: int | None
+    earliest: dt.date | None
+    latest: dt.date | None
+    channel: str | None
+    summary: str
+    reasons: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+    advice: list[str]
+    rules_digest: str
+    as_of: dt.date
+    fired: list[str]
+    overridden: dict[str, str]  # rule id -> id of the rule that overrode it
+    facts: dict[str, Any]
+    firings: list[Firing]
+    decided_by: dict[str, str]  # answer field -> rule id
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "verdict": self.verdict,
+            "contact": self.contact,
+            "earliest": self.earliest.isoformat() if self.earliest else None,
+            "latest": self.latest.isoformat() if self.latest else None,
+            "channel": self.channel,
+            "summary": self.summary,
+            "reasons": self.reasons,
+            "conflicts": self.conflicts,
+            "advice": self.advice,
+            "rules_digest": self.rules_digest,
+            "as_of": self.as_of.isoformat(),
+            "fired": self.fired,
+        }

@@ -1,0 +1,202 @@
+"""Validate a located scenario tree into a Scenario, collecting every problem in one pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .errors import Diagnostic, FollowupError, Location, did_you_mean
+from .loader import Node
+from .model import Event, RuleSet, Scenario
+
+# The shape of a scenario. Enumerated values are not here: they live in the rules' vocabulary
+# under the dotted path ("company.culture", "history.kind").  A "!" marks a required field.
+SHAPE: dict[str, Any] = {
+    "id": "id",
+    "as_of": "date",
+    "company": {"name": "text", "culture": "enum", "size": "enum"},
+    "interview": {"date": "date!", "format": "enum", "medium": "enum", "interviewer": "text"},
+    "position": {"title": "text", "level": "enum"},
+    "contact": {"interviewer_channel": "enum", "rapport": "enum"},
+    "timeline": {"decision_by": "date", "follow_up_after": "date"},
+    "history": [{"kind": "enum!", "date": "date!", "channel": "enum", "outcome": "enum"}],
+}
+MAX_HISTORY = 100
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date from a YAML date or an ISO `YYYY-MM-DD` string; None when it is neither."""
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+class _Checker:
+    def __init__(self, ruleset: RuleSet):
+        self.vocab = ruleset.vocabulary
+        self.problems: list[Diagnostic] = []
+
+    def add(self, loc: Location, code: str, message: str, hint: str = "") -> None:
+        self.problems.append(Diagnostic(loc, code, message, hint))
+
+    def check_map(self, node: Node, shape: dict[str, Any], prefix: str) -> dict[str, Any]:
+        """Check one mapping against its shape; returns the readable values by dotted path."""
+        out: dict[str, Any] = {}
+        where = prefix or "the scenario"
+        if not node.is_map:
+            self.add(node.loc, "wrong-type", f"{where} must be a mapping, not {_kind(node.value)}")
+            return out
+        for key, child in node.value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            if key not in shape:
+                self.add(node.key_locs[key], "unknown-key", f"unknown key {path!r}",
+                         did_you_mean(key, list(shape)))
+                continue
+            out.update(self.check_value(child, shape[key], path))
+        for key, spec in shape.items():
+            if isinstance(spec, str) and spec.endswith("!") and key not in node.value:
+                path = f"{prefix}.{key}" if prefix else key
+                self.add(node.loc, "missing-field", f"{path} is required")
+        return out
+
+    def check_value(self, node: Node, spec: Any, path: str) -> dict[str, Any]:
+        if isinstance(spec, dict):
+            return self.check_map(node, spec, path)
+        if isinstance(spec, list):
+            return {path: node} if node.is_list else self._wrong(node, path, "a list")
+        kind = spec.rstrip("!")
+        value = node.value
+        if value is None and not spec.endswith("!"):
+            return {}
+        if kind == "date":
+            day = parse_date(value)
+            if day is None:
+                if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+                    self.add(node.loc, "bad-date", f"{path}: {value!r} is not a real date")
+                    return {}
+                return self._wrong(node, path, "a date YYYY-MM-DD")
+            return {path: (day, node.loc)}
+        if kind == "enum":
+            allowed = self.vocab.get(path.replace("history.", "history.") , ())
+            if not isinstance(value, str):
+                return self._wrong(node, path, "one of: " + ", ".join(allowed))
+            if value not in allowed:
+                self.add(node.loc, "unknown-value", f"{path}: unknown value {value!r}",
+                         did_you_mean(value, list(allowed)))
+                return {}
+            return {path: value}
+        if kind == "text":
+            if not isinstance(value, str):
+                return self._wrong(node, path, "text")
+            return {path: value}
+        if kind == "id":
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                return self._wrong(node, path, "text or a number")
+            return {path: str(value)}
+        raise AssertionError(spec)
+
+    def _wrong(self, node: Node, path: str, expected: str) -> dict[str, Any]:
+        self.add(node.loc, "wrong-type", f"{path} must be {expected}, not {_kind(node.value)}")
+        return {}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (dt.date,)):
+        return "a date"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"text {value!r}" if len(str(value)) < 40 else "text"
+
+
+def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None,
+                      today: dt.date | None = None) -> Scenario:
+    """Check a scenario tree. `as_of` (e.g. from --as-of) overrides the file's; `today` is the
+    fallback when neither gives one. Raises FollowupError with every problem found."""
+    chk = _Checker(ruleset)
+    values = chk.check_map(node, SHAPE, "")
+    history_node = values.pop("history", None)
+    events: list[Event] = []
+    if history_node is not None:
+        if len(history_node.value) > MAX_HISTORY:
+            chk.add(history_node.loc, "too-large",
+                    f"history has {len(history_node.value)} entries; the limit is {MAX_HISTORY}")
+        else:
+            for entry in history_node.value:
+                got = chk.check_map(entry, SHAPE["history"][0], "history")
+                if "history.date" not in got or "history.kind" not in got:
+                    continue
+                day, loc = got["history.date"]
+                kind = got["history.kind"]
+                outcome = got.get("history.outcome")
+                if kind == "reply" and outcome is None and entry.is_map and "outcome" not in entry.value:
+                    chk.add(entry.loc, "missing-field", "history.outcome is required for a reply",
+                            "one of: " + ", ".join(ruleset.vocabulary.get("history.outcome", ())))
+                if kind != "reply" and outcome is not None:
+                    chk.add(entry.key_locs["outcome"], "not-allowed",
+                            f"history.outcome is only for a reply, not a {kind}")
+                events.append(Event(kind, day, got.get("history.channel"), outcome, loc))
+
+    interview = values.get("interview.date")
+    file_as_of = values.get("as_of")
+    effective = as_of or (file_as_of[0] if file_as_of else None) or today
+    if effective is None:
+        chk.add(node.loc, "missing-field", "as_of is required (or give --as-of)")
+    if interview and effective:
+        iday = interview[0]
+        if effective < iday:
+            where = file_as_of[1] if file_as_of and not as_of else interview[1]
+            chk.add(where, "as-of-before-interview",
+                    f"as_of {effective} is before the interview on {iday}")
+        for ev in events:
+            if ev.date < iday:
+                chk.add(ev.loc or node.loc, "date-before-interview",
+                        f"history {ev.kind} dated {ev.date} is before the interview on {iday}")
+            elif ev.date > effective:
+                chk.add(ev.loc or node.loc, "date-after-as-of",
+                        f"history {ev.kind} dated {ev.date} is after as_of {effective}")
+        for key in ("timeline.decision_by", "timeline.follow_up_after"):
+            if key in values and values[key][0] < iday:
+                chk.add(values[key][1], "date-before-interview",
+                        f"{key} {values[key][0]} is before the interview on {iday}")
+    if chk.problems:
+        raise FollowupError(chk.problems)
+    assert interview is not None and effective is not None
+    fields: dict[str, Any] = {}
+    for path in ruleset.vocabulary:
+        if not path.startswith("history.") and path in _SCENARIO_ENUMS:
+            fields[path] = values.get(path, ruleset.defaults.get(path))
+    for path in ("company.name", "interview.interviewer", "position.title"):
+        fields[path] = values.get(path)
+    return Scenario(
+        path=node.loc.path,
+        interview_date=interview[0],
+        as_of=effective,
+        fields=fields,
+        history=tuple(sorted(events, key=lambda e: e.date)),
+        decision_by=values["timeline.decision_by"][0] if "timeline.decision_by" in values else None,
+        follow_up_after=values["timeline.follow_up_after"][0] if "timeline.follow_up_after" in values else None,
+        raw=node.plain(),
+        id=values.get("id"),
+    )
+
+
+_SCENARIO_ENUMS = {
+    f"{section}.{key}"
+    for section, spec in SHAPE.items() if isinstance(spec, dict)
+    for key, kind in spec.items() if kind.rstrip("!") == "enum"
+}
