@@ -32,10 +32,13 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def default_rules_dir() -> str:
-    """The stock rules shipped inside the package."""
-    from importlib.resources import files
-
-    return str(files("followup.rules"))
+    """The stock rules: inside the installed package (followup/rules), or, in a source checkout
+    used in place, the repository's rules/ directory."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "rules")
+    if os.path.isfile(os.path.join(installed, "vocabulary.yaml")):
+        return installed
+    return os.path.normpath(os.path.join(here, "..", "..", "rules"))
 
 
 class _V:
@@ -371,7 +374,7 @@ class _Context:
             facts = self.asserted(then.value.get("facts"))
             answer = self.answer(then)
             advice = [a for a, _ in v.str_list(then.value.get("advice"), "advice")]
-        if not facts and not answer and not advice:
+        if then.is_map and not any(k in then.value for k in THEN_KEYS):
             v.add(then.loc, "missing-key", f"rule {rid!r} concludes nothing: give facts, answer parts or advice")
         says = v.text(node.value["says"], "says")
         summary = v.text(node.value.get("summary"), "summary")
