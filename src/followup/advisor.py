@@ -29,9 +29,11 @@ class Advisor:
 
     def evaluate(self, scenario: Scenario) -> Recommendation:
         assert scenario.as_of is not None
-        facts, _ = compute(scenario, scenario.as_of)
+        facts, how = compute(scenario, scenario.as_of)
         firings = self.evaluator.evaluate(facts)
-        return decide(self.ruleset, firings, facts, scenario.as_of)
+        rec = decide(self.ruleset, firings, facts, scenario.as_of)
+        rec.how = how
+        return rec
 
     def advise_file(self, path: str, as_of: dt.date | None = None,
                     today: dt.date | None = None) -> Recommendation:

@@ -89,7 +89,8 @@ class Evaluator:
                     elif isinstance(kind, str) and kind.startswith("d:"):
                         matched[kind[2:]] = fact.get("v")
                 firings = self._firings
-                firings.append(Firing(len(firings), engine_rule.rule, matched, engine_rule.asserts))
+                firings.append(Firing(len(firings), engine_rule.rule, engine_rule.alternative, matched,
+                                      engine_rule.asserts))
                 for name, value in engine_rule.asserts:
                     fact = {"kind": derived_kind(name), "v": value, "sid": SID}
                     try:

@@ -135,6 +135,7 @@ class RuleSet:
     no_channel_for: tuple[str, ...]
     derived: dict[str, tuple[Value, ...]]  # derived fact name -> values some rule asserts
     digest: str
+    branch_facts: tuple[str, ...] = ()  # derived facts whose other values mean "another situation"
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -151,6 +152,7 @@ class Firing:
 
     order: int
     rule: str
+    alternative: int  # which alternative of the rule's condition (its n-th engine rule) matched
     matched: dict[str, Value]  # facts the firing matched (scenario fields and derived facts)
     asserted: tuple[tuple[str, Value], ...]
 
@@ -174,6 +176,7 @@ class Recommendation:
     facts: dict[str, Any]
     firings: list[Firing]
     decided_by: dict[str, str]  # answer field -> rule id
+    how: dict[str, str] = field(default_factory=dict)  # computed fact -> how it was computed
 
     def to_json(self) -> dict[str, Any]:
         return {

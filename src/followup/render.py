@@ -71,3 +71,87 @@ def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
 
 def diagnostics_json(diags: list[Any]) -> str:
     return json.dumps({"errors": [d.to_json() for d in diags]}, indent=2)
+
+
+def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
+    """The explanation of one answer, top to bottom from inputs to the answer, at a level."""
+    from .explain import filter_level
+
+    events = filter_level(trace, level)
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for ev in events:
+        by_kind.setdefault(ev["event"], []).append(ev)
+    outcomes = {ev["rule"]: ev for ev in by_kind.get("outcome", [])}
+    out: list[str] = []
+    answer = by_kind["answer"][0]
+    out.append("ANSWER")
+    out.append(f"  {answer['summary']}")
+    window = f"{answer['earliest'] or '-'} to {answer['latest'] or '-'}"
+    out.append(f"  action {answer['action']}, verdict {answer['verdict']}, contact {answer['contact'] or '-'}, "
+               f"window {window}, channel {answer['channel'] or '-'}, as of {answer['as_of']}")
+    deciders: dict[str, list[str]] = {}
+    for part, rule in answer["decided_by"].items():
+        deciders.setdefault(rule, []).append(part)
+    if deciders:
+        out.append("  decided by: " + "; ".join(f"{', '.join(parts)} <- {rule}" for rule, parts in deciders.items()))
+    else:
+        out.append("  decided by: no rule matched; the rules' default answer")
+    out.append(f"  rules digest: {answer['rules_digest']}")
+    if "fact" in by_kind:
+        out.append("")
+        out.append("FACTS")
+        for ev in by_kind["fact"]:
+            how = f"   ({ev['how']})" if ev["how"] else ""
+            out.append(f"  {ev['fact']} = {ev['value']}{how}")
+    if "fire" in by_kind:
+        out.append("")
+        out.append("RULES THAT FIRED, in firing order")
+        for ev in by_kind["fire"]:
+            again = " (again, another alternative of its condition)" if ev["repeat"] else ""
+            out.append(f"  {ev['order'] + 1}. {ev['rule']}{again}: {ev['description']}")
+            matched = []
+            for m in ev["matched"]:
+                origin = f" (from {m['from_rule']})" if m.get("from_rule") else ""
+                matched.append(m["text"] + origin)
+            out.append("     matched: " + ("; ".join(matched) if matched else "always"))
+            for a in ev["asserted"]:
+                used = ", ".join(a["used_by"]) if a["used_by"] else "no rule"
+                out.append(f"     asserted: {a['fact']} = {a['value']} -> used by {used}")
+            if ev["repeat"]:
+                continue
+            out.append("     sources: " + "; ".join(f"{s['claim']} ({s['article']})" for s in ev["sources"]))
+            oc = outcomes.get(ev["rule"])
+            if oc is not None:
+                out.append("     outcome: " + _outcome_text(oc))
+    if "not_fired" in by_kind:
+        out.append("")
+        out.append("RULES THAT DID NOT FIRE but could have mattered")
+        for ev in by_kind["not_fired"]:
+            more = f" (and {ev['also_failed']} more)" if ev["also_failed"] else ""
+            out.append(f"  - {ev['rule']}: {ev['failed']['text']}{more}")
+    if "conflict" in by_kind:
+        out.append("")
+        out.append("WHERE THE SOURCES DISAGREE")
+        for ev in by_kind["conflict"]:
+            out.append(f"  {ev['question']}")
+            out.append(f"    taken: {ev['took']['position']} ({', '.join(ev['took']['claims'])}), "
+                       f"by {ev['decided_by']}")
+            for other in ev["other_sides"]:
+                out.append(f"    other side: {other['position']} ({', '.join(other['claims'])})")
+    if "change" in by_kind:
+        out.append("")
+        out.append("WHAT WOULD CHANGE IT")
+        for ev in by_kind["change"]:
+            out.append(f"  - {ev['text']}")
+    return "\n".join(out) + "\n"
+
+
+def _outcome_text(oc: dict[str, Any]) -> str:
+    if oc["status"] == "overridden":
+        return f"overridden by {oc['by']} ({oc['precedence']})"
+    parts = []
+    if oc["decided"]:
+        parts.append("decided " + ", ".join(oc["decided"]))
+    for lost in oc["lost"]:
+        parts.append(f"its {lost['part']} lost to {lost['to']} ({lost['precedence']})")
+    return "; ".join(parts) if parts else "contributed facts or advice"

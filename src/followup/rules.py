@@ -112,7 +112,7 @@ def load_rules(directory: str) -> RuleSet:
     vocabulary, defaults = _vocabulary(v, docs["vocabulary.yaml"])
     articles, claims = _sources(v, docs["sources.yaml"])
     conflicts = _conflicts(v, docs["conflicts.yaml"], claims)
-    unmatched, no_channel_for = _answer_config(v, docs["answer.yaml"], vocabulary)
+    unmatched, no_channel_for, branch_nodes = _answer_config(v, docs["answer.yaml"], vocabulary)
     raw_rules: list[tuple[str, Node]] = []
     for name in names:
         doc = docs[name]
@@ -127,6 +127,10 @@ def load_rules(directory: str) -> RuleSet:
             continue
         raw_rules.extend((topic, r) for r in rules_node.value)
     derived = _derived_facts(raw_rules)
+    for name, loc in branch_nodes:
+        if name not in derived:
+            v.add(loc, "unknown-fact", f"branch fact {name!r} is not asserted by any rule",
+                  did_you_mean(name, sorted(derived)))
     ctx = _Context(v, vocabulary, claims, conflicts, derived)
     rules: list[Rule] = []
     seen: dict[str, Location] = {}
@@ -155,12 +159,14 @@ def load_rules(directory: str) -> RuleSet:
         "articles": articles,
         "conflicts": {c.id: [c.question, [[s.id, list(s.claims), s.position] for s in c.sides]]
                       for c in conflicts.values()},
-        "answer": {"unmatched": unmatched, "no_channel_for": list(no_channel_for)},
+        "answer": {"unmatched": unmatched, "no_channel_for": list(no_channel_for),
+                   "branch_facts": [n for n, _ in branch_nodes]},
         "rules": [rule_canonical(r) for r in rules],
     }
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
     return RuleSet(directory, tuple(rules), vocabulary, defaults, conflicts, claims, articles,
-                   unmatched, no_channel_for, derived_values, "sha256:" + digest[:16])
+                   unmatched, no_channel_for, derived_values, "sha256:" + digest[:16],
+                   tuple(n for n, _ in branch_nodes))
 
 
 def rule_canonical(rule: Rule) -> dict[str, Any]:
@@ -294,12 +300,13 @@ def _conflicts(v: _V, doc: Node | None, claims: dict[str, Claim]) -> dict[str, C
 
 
 def _answer_config(v: _V, doc: Node | None, vocab: dict[str, tuple[str, ...]]
-                   ) -> tuple[dict[str, Any], tuple[str, ...]]:
+                   ) -> tuple[dict[str, Any], tuple[str, ...], list[tuple[str, Location]]]:
     unmatched: dict[str, Any] = {}
     no_channel: list[str] = []
-    if doc is None or not v.keys(doc, {"description", "unmatched", "no_channel_for"},
+    if doc is None or not v.keys(doc, {"description", "unmatched", "no_channel_for", "branch_facts"},
                                  ("unmatched",), "answer.yaml"):
-        return unmatched, ()
+        return unmatched, (), []
+    branches = v.str_list(doc.value.get("branch_facts"), "branch_facts")
     node = doc.value["unmatched"]
     if v.keys(node, {"action", "verdict", "summary"}, ("action", "verdict", "summary"), "unmatched"):
         for key in ("action", "verdict"):
@@ -314,7 +321,7 @@ def _answer_config(v: _V, doc: Node | None, vocab: dict[str, tuple[str, ...]]
             v.add(loc, "unknown-value", f"unknown action {action!r}",
                   did_you_mean(action, list(vocab.get("answer.action", ()))))
         no_channel.append(action)
-    return unmatched, tuple(no_channel)
+    return unmatched, tuple(no_channel), branches
 
 
 def _derived_facts(raw_rules: list[tuple[str, Node]]) -> dict[str, tuple[list[Value], Location]]:
