@@ -64,7 +64,7 @@ def test_every_disagreement_of_the_guidance_is_a_declared_conflict(stock):
         owners = [c for c in stock.conflicts.values()
                   if claims <= {x for s in c.sides for x in s.claims}]
         assert len(owners) == 1, bullet
-    decided = {r.decides[0] for r in stock.rules if r.decides}
+    decided = {c for r in stock.rules for c, _ in r.decides}
     assert decided == set(stock.conflicts)
 
 

@@ -37,7 +37,7 @@ class Advisor:
 
     def advise_file(self, path: str, as_of: dt.date | None = None,
                     today: dt.date | None = None) -> Recommendation:
-        return self.evaluate(self.scenario(load_file(path), as_of=as_of, today=today))
+        return self.evaluate(self.scenario(load_file(path, lenient=True), as_of=as_of, today=today))
 
 
 _cache: dict[str, Advisor] = {}
@@ -54,5 +54,5 @@ def load_advisor(directory: str | None = None) -> Advisor:
     if path not in _cache:
         ruleset = load_rules(path)
         compiled = compile_rules(ruleset)
-        _cache[path] = Advisor(ruleset, compiled, Evaluator(compiled))
+        _cache[path] = Advisor(ruleset, compiled, Evaluator(compiled, path))
     return _cache[path]

@@ -55,7 +55,7 @@ def advise(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, re
 
     try:
         advisor = load_advisor(rules)
-        parsed = advisor.scenario(load_file(scenario), as_of=as_of, today=dt.date.today())
+        parsed = advisor.scenario(load_file(scenario, lenient=True), as_of=as_of, today=dt.date.today())
         if record:
             import json
 
@@ -94,7 +94,7 @@ def explain(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, l
 
     try:
         advisor = load_advisor(rules)
-        parsed = advisor.scenario(load_file(scenario), as_of=as_of, today=dt.date.today())
+        parsed = advisor.scenario(load_file(scenario, lenient=True), as_of=as_of, today=dt.date.today())
         rec, trace = run_explain(advisor, parsed)
     except FollowupError as exc:
         _fail(exc)

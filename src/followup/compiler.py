@@ -19,8 +19,8 @@ from .model import Condition, Rule, RuleSet, Test, Value
 
 MAX_ALTERNATIVES = 16  # engine rules per YAML rule
 MAX_PATTERNS = 16  # patterns in one `all` (fault 5)
-MAX_DISTINCT_TESTS = 400  # distinct tests on one fact kind (fault 3: 512 hangs)
-MAX_THRESHOLDS = 60  # distinct comparison thresholds on one field (fault 4: 64)
+MAX_DISTINCT_TESTS = 400  # distinct atomic tests in all (fault 3: 512 under one node hangs)
+MAX_THRESHOLDS = 60  # tests one fact can satisfy at once (fault 4: 64)
 
 SCENARIO_KIND = "scenario"
 INVERSE = {"equals": "!=", "!=": "equals", "one_of": "not_in", "not_in": "one_of",
@@ -136,8 +136,7 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
     depth = _depths(ruleset, producers, problems)
     rules: dict[str, EngineRule] = {}
     definition: dict[str, Any] = {}
-    tests_per_kind: dict[str, set[str]] = {}
-    thresholds: dict[str, set[Any]] = {}
+    tests_per_kind: dict[str, set[tuple[str, str, str]]] = {}  # kind -> {(field, op, value)}
     for rule in ruleset.rules:
         alternatives = [a for a in dnf(rule.when) if _satisfiable(a)]
         if len(alternatives) > MAX_ALTERNATIVES:
@@ -159,25 +158,39 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
             patterns = []
             for i, (kind, lits) in enumerate(sorted(groups.items())):
                 tests: list[dict[str, Any]] = [{"kind": kind}] + [_test(l) for l in lits]
-                for t, l in zip(tests[1:], lits):
-                    tests_per_kind.setdefault(kind, set()).add(repr(sorted(t.items())))
-                    if l.op in ("<", "<=", ">", ">="):
-                        thresholds.setdefault(l.fact, set()).add((l.op, l.value))
+                seen = tests_per_kind.setdefault(kind, set())
+                for l in lits:
+                    values = l.value if l.op in ("one_of", "not_in") else [l.value]
+                    op = {"one_of": "equals", "not_in": "!="}.get(l.op, l.op)
+                    for x in values:
+                        seen.add((l.fact, op, repr(x)))
                 patterns.append({f"p{i}": {"$and": tests} if len(tests) > 1 else tests[0]})
             name = f"{rule.id}#{n}"
             definition[name] = {"all": patterns, "pri": depth.get(rule.id, 0)}
             rules[name] = EngineRule(name, rule.id, n, tuple(alt), rule.facts)
-    for kind, tests in tests_per_kind.items():
-        if len(tests) > MAX_DISTINCT_TESTS:
-            problems.append(Diagnostic(ruleset.rules[0].loc if ruleset.rules else _dir_loc(ruleset),
-                                       "engine-limit",
-                                       f"{len(tests)} distinct tests on {kind!r}; the engine hangs "
-                                       f"near 512 (limit {MAX_DISTINCT_TESTS})"))
-    for fact, ths in thresholds.items():
-        if len(ths) > MAX_THRESHOLDS:
+    # fault 3: the engine hangs near 512 distinct tests under one node; count every atomic test
+    # (each one_of value, each kind) as if all were siblings
+    total = sum(len(t) for t in tests_per_kind.values()) + len(tests_per_kind)
+    if total > MAX_DISTINCT_TESTS:
+        problems.append(Diagnostic(_dir_loc(ruleset), "engine-limit",
+                                   f"the rules make {total} distinct engine tests; the engine hangs "
+                                   f"near 512 (limit {MAX_DISTINCT_TESTS}): merge or drop rules"))
+    # fault 4: a fact that satisfies more than 64 sibling tests is rejected; bound how many tests
+    # one fact can satisfy at once (one equality per field, every != and comparison, exists)
+    for kind, tests in sorted(tests_per_kind.items()):
+        per_field: dict[str, dict[str, int]] = {}
+        for fact, op, _ in tests:
+            slot = per_field.setdefault(fact, {})
+            slot[op] = slot.get(op, 0) + 1
+        counts = {fact: min(ops.get("equals", 0), 1) + sum(n for op, n in ops.items() if op != "equals")
+                  for fact, ops in per_field.items()}
+        bound = sum(counts.values())
+        if bound > MAX_THRESHOLDS:
+            worst = max(sorted(counts), key=lambda f: counts[f])
             problems.append(Diagnostic(_dir_loc(ruleset), "engine-limit",
-                                       f"{len(ths)} distinct comparisons on {fact!r}; the engine "
-                                       f"rejects facts matching more than 64 (limit {MAX_THRESHOLDS})"))
+                                       f"one {kind!r} fact could satisfy {bound} tests at once "
+                                       f"({counts[worst]} on {worst!r}); the engine rejects facts "
+                                       f"matching more than 64 (limit {MAX_THRESHOLDS}): use fewer thresholds"))
     if problems:
         raise FollowupError(problems)
     return Compiled("followup-" + ruleset.digest.split(":")[1], definition, rules, depth)

@@ -165,22 +165,20 @@ def _summary(rules: dict[str, Rule], decided_by: dict[str, str], answer: dict[st
 
 
 def _conflicts(ruleset: RuleSet, rules: dict[str, Rule], shaping: list[str]) -> list[dict[str, Any]]:
-    chosen: dict[str, Rule] = {}
+    """Each conflict some shaping rule takes a side in; the highest-priority such rule decides it."""
+    chosen: dict[str, tuple[Rule, str]] = {}
     for rid in shaping:
         rule = rules[rid]
-        if rule.decides is None:
-            continue
-        cid = rule.decides[0]
-        if cid not in chosen or rule.priority > chosen[cid].priority:
-            chosen[cid] = rule
+        for cid, side_id in rule.decides:
+            if cid not in chosen or rule.priority > chosen[cid][0].priority:
+                chosen[cid] = (rule, side_id)
+
+    def side(s: Any) -> dict[str, Any]:
+        return {"side": s.id, "position": s.position, "claims": list(s.claims)}
+
     out = []
-    for cid, rule in chosen.items():
+    for cid, (rule, side_id) in chosen.items():
         conflict = ruleset.conflicts[cid]
-        side_id = rule.decides[1]  # type: ignore[index]
-
-        def side(s: Any) -> dict[str, Any]:
-            return {"side": s.id, "position": s.position, "claims": list(s.claims)}
-
         took = next(s for s in conflict.sides if s.id == side_id)
         out.append({"conflict": cid, "question": conflict.question, "took": side(took),
                     "other_sides": [side(s) for s in conflict.sides if s.id != side_id],

@@ -19,14 +19,18 @@ from typing import Any
 from durable import engine as _durable
 
 from .compiler import SCENARIO_KIND, Compiled, derived_kind, key
+from .errors import Diagnostic, FollowupError, Location
 from .facts import FACTS
 from .model import Firing, Value
 
 SID = "1"
 
 
-class EngineError(Exception):
+class EngineError(FollowupError):
     """The engine failed on a scenario (an action raised, or the engine refused a fact)."""
+
+    def __init__(self, source: str, message: str):
+        super().__init__([Diagnostic(Location(source), "engine-error", message)])
 
 
 class _Host(_durable.Host):
@@ -54,8 +58,9 @@ def version() -> str:
 class Evaluator:
     """Evaluates scenarios against one compiled rule set; any number of them, one at a time."""
 
-    def __init__(self, compiled: Compiled):
+    def __init__(self, compiled: Compiled, source: str = "<rules>"):
         self.compiled = compiled
+        self.source = source
         self.name = compiled.name
         self._firings: list[Firing] = []
         self._stored: list[dict[str, Any]] = []
@@ -121,9 +126,11 @@ class Evaluator:
             except _durable.MessageNotHandledException:
                 pass  # no rule matched: a defined outcome, nothing was stored
             except _durable.MessageObservedException:
-                raise EngineError("scenario fact was already in the session") from None
+                raise EngineError(self.source, "scenario fact was already in the session") from None
+            except Exception as exc:  # the engine refused the fact (e.g. error 303)
+                raise EngineError(self.source, f"the engine refused the scenario: {exc}") from None
             if self._errors:
-                raise EngineError("; ".join(self._errors))
+                raise EngineError(self.source, "a rule's action failed: " + "; ".join(self._errors))
             return list(self._firings)
         finally:
             self._cleanup()

@@ -46,6 +46,8 @@ FACTS: dict[str, FactSpec] = {
     "days_since_interview": FactSpec("int", "as_of - interview_date, in days"),
     "thank_you_sent": FactSpec("bool", "history has a thank_you"),
     "days_since_thank_you": FactSpec("int", "as_of - thank_you_date", optional=True),
+    "thank_you_delay": FactSpec("int", "thank_you_date - interview_date: how late the thank-you went out",
+                                optional=True),
     "follow_ups_sent": FactSpec("int", "number of follow_up entries in history"),
     "days_since_last_follow_up": FactSpec("int", "as_of - last_follow_up_date", optional=True),
     "days_since_last_contact": FactSpec("int", "as_of - last_contact_date", optional=True),
@@ -95,6 +97,7 @@ def compute(scenario: Scenario, as_of: dt.date) -> tuple[dict[str, Any], dict[st
     if thanks:
         f["thank_you_date"] = thanks[0].date
         days("days_since_thank_you", as_of, thanks[0].date, "as_of", "thank_you_date")
+        days("thank_you_delay", thanks[0].date, iday, "thank_you_date", "interview_date")
     if follow_ups:
         f["last_follow_up_date"] = follow_ups[-1].date
         days("days_since_last_follow_up", as_of, follow_ups[-1].date, "as_of", "last_follow_up_date")

@@ -57,6 +57,8 @@ class Node:
     value: Any  # dict[str, Node] | list[Node] | Scalar
     loc: Location
     key_locs: dict[str, Location] = field(default_factory=dict)
+    bad: bool = False  # the loader already reported a problem with this value
+    problems: list[Diagnostic] = field(default_factory=list)  # on the root: non-fatal problems
 
     @property
     def is_map(self) -> bool:
@@ -75,6 +77,12 @@ class Node:
         return self.value
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """repr() of a value for a message, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'"
+
+
 def _loc(path: str, mark: Any) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
@@ -85,17 +93,33 @@ def _offset_location(path: str, data: bytes, offset: int) -> Location:
     return Location(path, line, column)
 
 
-def _flow_depth_exceeded(text: str) -> int:
-    """Index where bracket nesting first passes MAX_DEPTH (a cheap guard before parsing), or -1."""
+def _precheck(path: str, text: str) -> None:
+    """Walk the parser's events (iteratively, no recursion) before building anything: refuse
+    documents nested deeper than MAX_DEPTH or with more than MAX_VALUES values, early, so a
+    hostile file costs little time and never reaches the recursive composer."""
     depth = 0
-    for i, ch in enumerate(text):
-        if ch in "[{":
+    count = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        kind = type(event).__name__
+        if kind in ("SequenceStartEvent", "MappingStartEvent"):
             depth += 1
+            count += 1
             if depth > MAX_DEPTH:
-                return i
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-    return -1
+                raise FollowupError([Diagnostic(_loc(path, event.start_mark), "too-deep",
+                                                f"values nest deeper than {MAX_DEPTH} levels")])
+        elif kind in ("SequenceEndEvent", "MappingEndEvent"):
+            depth -= 1
+        elif kind in ("ScalarEvent", "AliasEvent"):
+            count += 1
+        if count > MAX_VALUES:
+            raise FollowupError([Diagnostic(_loc(path, event.start_mark), "too-large",
+                                            f"document has more than {MAX_VALUES} values")])
+
+
+def _text_location(path: str, text: str, position: int) -> Location:
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return Location(path, line, column)
 
 
 def decode(path: str, data: bytes) -> str:
@@ -103,16 +127,16 @@ def decode(path: str, data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise FollowupError([Diagnostic(Location(path), "too-large",
                                         f"file is {len(data)} bytes; the limit is {MAX_BYTES}")])
+    if b"\x00" in data:
+        at = data.find(b"\x00")
+        raise FollowupError([Diagnostic(_offset_location(path, data, at), "binary",
+                                        "file contains NUL bytes; it is not a text file")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FollowupError([Diagnostic(_offset_location(path, data, exc.start), "not-utf8",
                                         f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
                                         "save the file as UTF-8")]) from None
-    if "\x00" in text:
-        at = data.find(b"\x00")
-        raise FollowupError([Diagnostic(_offset_location(path, data, at), "binary",
-                                        "file contains NUL bytes; it is not a text file")])
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
@@ -120,13 +144,13 @@ def decode(path: str, data: bytes) -> str:
     return text
 
 
-def parse_text(path: str, text: str) -> Node:
-    """Text -> located tree. Raises FollowupError with every problem found while building it."""
-    deep = _flow_depth_exceeded(text)
-    if deep >= 0:
-        raise FollowupError([Diagnostic(_offset_location(path, text.encode(), len(text[:deep].encode())),
-                                        "too-deep", f"values nest deeper than {MAX_DEPTH} levels")])
+def parse_text(path: str, text: str, lenient: bool = False) -> Node:
+    """Text -> located tree. Raises FollowupError with every problem found while building it;
+    with `lenient`, problems confined to single values (a duplicate key, a refused tag, an
+    over-long string) are returned on `root.problems` and those values marked `bad`, so a
+    validator can report its own findings beside them."""
     try:
+        _precheck(path, text)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -134,7 +158,12 @@ def parse_text(path: str, text: str) -> Node:
         problem = (exc.problem or "invalid YAML").strip()
         context = f" {exc.context.strip()}" if exc.context else ""
         raise FollowupError([Diagnostic(loc, "yaml-syntax", f"{problem}{context}")]) from None
-    except yaml.YAMLError as exc:  # reader errors (control characters) and the like
+    except yaml.reader.ReaderError as exc:  # control characters and the like
+        loc = _text_location(path, text, exc.position)
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        raise FollowupError([Diagnostic(loc, "yaml-syntax",
+                                        f"control character U+{char:04X} is not allowed")]) from None
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         loc = _loc(path, mark) if mark else Location(path)
         raise FollowupError([Diagnostic(loc, "yaml-syntax", str(exc).splitlines()[0])]) from None
@@ -145,13 +174,14 @@ def parse_text(path: str, text: str) -> Node:
     problems: list[Diagnostic] = []
     budget = [MAX_VALUES]
     tree = _build(path, root, problems, budget, 0)
-    if problems:
+    if problems and not lenient:
         raise FollowupError(problems)
+    tree.problems = problems
     return tree
 
 
-def load_file(path: str) -> Node:
-    """Read a YAML or JSON file into a located tree."""
+def load_file(path: str, lenient: bool = False) -> Node:
+    """Read a YAML or JSON file into a located tree (see parse_text for `lenient`)."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
@@ -161,7 +191,7 @@ def load_file(path: str) -> Node:
         raise FollowupError([Diagnostic(Location(path), "not-a-file", "is a directory, not a file")]) from None
     except OSError as exc:
         raise FollowupError([Diagnostic(Location(path), "unreadable", exc.strerror or str(exc))]) from None
-    return parse_text(path, decode(path, data))
+    return parse_text(path, decode(path, data), lenient)
 
 
 class _Stop(Exception):
@@ -178,9 +208,11 @@ def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], 
     if depth > MAX_DEPTH:
         problems.append(Diagnostic(loc, "too-deep", f"values nest deeper than {MAX_DEPTH} levels"))
         raise FollowupError(problems)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (
+            "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+        problems.append(Diagnostic(loc, "unsupported-tag", f"tag {_short(node.tag)} is not allowed"))
+        return Node(None, loc, bad=True)
     if isinstance(node, yaml.MappingNode):
-        if node.tag not in ("tag:yaml.org,2002:map",):
-            problems.append(Diagnostic(loc, "unsupported-tag", f"tag {node.tag!r} is not allowed"))
         items: dict[str, Node] = {}
         key_locs: dict[str, Location] = {}
         for key_node, value_node in node.value:
@@ -193,27 +225,27 @@ def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], 
                 continue
             key = key_node.value
             if key in items:
-                problems.append(Diagnostic(key_loc, "duplicate-key", f"key {key!r} appears twice"))
+                problems.append(Diagnostic(key_loc, "duplicate-key", f"key {_short(key)} appears twice"))
                 continue
             items[key] = _build(path, value_node, problems, budget, depth + 1)
             key_locs[key] = key_loc
         return Node(items, loc, key_locs)
     if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
-            problems.append(Diagnostic(loc, "unsupported-tag", f"tag {node.tag!r} is not allowed"))
         return Node([_build(path, v, problems, budget, depth + 1) for v in node.value], loc)
     # scalar
     if node.tag not in _SCALAR_TAGS:
-        problems.append(Diagnostic(loc, "unsupported-tag", f"tag {node.tag!r} is not allowed"))
-        return Node(None, loc)
-    if node.tag == "tag:yaml.org,2002:str" and len(node.value) > MAX_STRING:
-        problems.append(Diagnostic(loc, "too-long", f"string of {len(node.value)} characters; the limit is {MAX_STRING}"))
-        return Node(None, loc)
+        problems.append(Diagnostic(loc, "unsupported-tag", f"tag {_short(node.tag)} is not allowed"))
+        return Node(None, loc, bad=True)
+    if len(node.value) > MAX_STRING:
+        problems.append(Diagnostic(loc, "too-long", f"value of {len(node.value)} characters; the limit is {MAX_STRING}"))
+        return Node(None, loc, bad=True)
     try:
         value = _constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        problems.append(Diagnostic(loc, "bad-value", f"cannot read {node.value!r}: {exc}"))
-        return Node(None, loc)
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return Node(node.value, loc)  # an impossible date stays text; validators say why
+        problems.append(Diagnostic(loc, "bad-value", f"cannot read {_short(node.value)}: {exc}"))
+        return Node(None, loc, bad=True)
     if isinstance(value, dt.datetime):
         value = value.date() if value.time() == dt.time() and value.tzinfo is None else value
     return Node(value, loc)

@@ -92,7 +92,7 @@ class Rule:
     advice: tuple[str, ...]
     says: str
     summary: str
-    decides: tuple[str, str] | None  # (conflict id, side id)
+    decides: tuple[tuple[str, str], ...]  # (conflict id, side id) for each conflict it takes a side in
     loc: Location
     path: str
 

@@ -127,6 +127,7 @@ def load_rules(directory: str) -> RuleSet:
             continue
         raw_rules.extend((topic, r) for r in rules_node.value)
     derived = _derived_facts(raw_rules)
+    _check_derived_types(v, raw_rules)
     for name, loc in branch_nodes:
         if name not in derived:
             v.add(loc, "unknown-fact", f"branch fact {name!r} is not asserted by any rule",
@@ -185,7 +186,7 @@ def rule_canonical(rule: Rule) -> dict[str, Any]:
                        else list(v) if isinstance(v, tuple) else v)
                    for k, v in sorted(rule.answer.items())},
         "advice": list(rule.advice), "says": rule.says, "summary": rule.summary,
-        "decides": list(rule.decides) if rule.decides else None,
+        "decides": [list(d) for d in rule.decides],
     }
 
 
@@ -324,19 +325,41 @@ def _answer_config(v: _V, doc: Node | None, vocab: dict[str, tuple[str, ...]]
     return unmatched, tuple(no_channel), branches
 
 
-def _derived_facts(raw_rules: list[tuple[str, Node]]) -> dict[str, tuple[list[Value], Location]]:
-    """Derived fact names asserted anywhere (so conditions may test them), with their values."""
-    out: dict[str, tuple[list[Value], Location]] = {}
+def _asserted(raw_rules: list[tuple[str, Node]]) -> list[tuple[str, Node, Location]]:
+    """Every (derived fact name, value node, key location) that some rule's `then.facts` asserts."""
+    out = []
     for _, node in raw_rules:
         then = node.value.get("then") if node.is_map else None
         facts = then.value.get("facts") if then is not None and then.is_map else None
-        if facts is None or not facts.is_map:
-            continue
-        for name, val in facts.value.items():
-            vals, _ = out.setdefault(name, ([], facts.key_locs[name]))
-            if isinstance(val.value, (str, int, bool)) and val.value not in vals:
-                vals.append(val.value)
+        if facts is not None and facts.is_map:
+            out.extend((name, val, facts.key_locs[name]) for name, val in facts.value.items())
     return out
+
+
+def _derived_facts(raw_rules: list[tuple[str, Node]]) -> dict[str, tuple[list[Value], Location]]:
+    """Derived fact names asserted anywhere (so conditions may test them), with their values."""
+    out: dict[str, tuple[list[Value], Location]] = {}
+    for name, val, key_loc in _asserted(raw_rules):
+        vals, _ = out.setdefault(name, ([], key_loc))
+        if isinstance(val.value, (str, int, bool)) and not any(
+                v == val.value and type(v) is type(val.value) for v in vals):
+            vals.append(val.value)
+    return out
+
+
+def _check_derived_types(v: _V, raw_rules: list[tuple[str, Node]]) -> None:
+    """One type per derived fact (the engine confuses 1, "1" and true: fault 12)."""
+    first: dict[str, tuple[type, Location]] = {}
+    for name, val, _ in _asserted(raw_rules):
+        kind = type(val.value)
+        if kind not in (str, int, bool):
+            continue
+        if name not in first:
+            first[name] = (kind, val.loc)
+        elif first[name][0] is not kind:
+            v.add(val.loc, "mixed-types",
+                  f"fact {name!r} is {kind.__name__} here but {first[name][0].__name__} at "
+                  f"{first[name][1]}; give it one type")
 
 
 class _Context:
@@ -388,22 +411,27 @@ class _Context:
         for key in ("says", "summary"):
             if key in node.value:
                 self.placeholders(node.value[key])
-        decides = None
+        decides: list[tuple[str, str]] = []
         if "decides" in node.value:
             d = node.value["decides"]
-            if v.keys(d, {"conflict", "side"}, ("conflict", "side"), "decides"):
-                cid = v.text(d.value["conflict"], "conflict")
-                side = v.text(d.value["side"], "side")
+            for item in (d.value if d.is_list else [d]):
+                if not v.keys(item, {"conflict", "side"}, ("conflict", "side"), "decides"):
+                    continue
+                cid = v.text(item.value["conflict"], "conflict")
+                side = v.text(item.value["side"], "side")
                 if cid not in self.conflicts:
-                    v.add(d.value["conflict"].loc, "unknown-conflict", f"unknown conflict {cid!r}",
+                    v.add(item.value["conflict"].loc, "unknown-conflict", f"unknown conflict {cid!r}",
                           did_you_mean(cid, sorted(self.conflicts)))
                 elif side not in [s.id for s in self.conflicts[cid].sides]:
-                    v.add(d.value["side"].loc, "unknown-value", f"conflict {cid!r} has no side {side!r}",
+                    v.add(item.value["side"].loc, "unknown-value", f"conflict {cid!r} has no side {side!r}",
                           did_you_mean(side, [s.id for s in self.conflicts[cid].sides]))
-                decides = (cid, side)
+                elif cid in [c for c, _ in decides]:
+                    v.add(item.loc, "duplicate-id", f"rule {rid!r} decides conflict {cid!r} twice")
+                else:
+                    decides.append((cid, side))
         return Rule(rid, topic, v.text(node.value["description"], "description"), tuple(sources),
                     priority, overrides, when, tuple(facts), answer, tuple(advice), says, summary,
-                    decides, node.loc, node.loc.path)
+                    tuple(decides), node.loc, node.loc.path)
 
     def placeholders(self, node: Node) -> None:
         if not isinstance(node.value, str):

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from .errors import Diagnostic, FollowupError, Location, did_you_mean
-from .loader import Node
+from .loader import Node, _short
 from .model import Event, RuleSet, Scenario
 
 # The shape of a scenario. Enumerated values are not here: they live in the rules' vocabulary
@@ -50,13 +50,15 @@ class _Checker:
         """Check one mapping against its shape; returns the readable values by dotted path."""
         out: dict[str, Any] = {}
         where = prefix or "the scenario"
+        if node.bad:
+            return out
         if not node.is_map:
             self.add(node.loc, "wrong-type", f"{where} must be a mapping, not {_kind(node.value)}")
             return out
         for key, child in node.value.items():
             path = f"{prefix}.{key}" if prefix else key
             if key not in shape:
-                self.add(node.key_locs[key], "unknown-key", f"unknown key {path!r}",
+                self.add(node.key_locs[key], "unknown-key", f"unknown key {_short(path)}",
                          did_you_mean(key, list(shape)))
                 continue
             out.update(self.check_value(child, shape[key], path))
@@ -71,6 +73,8 @@ class _Checker:
             return self.check_map(node, spec, path)
         if isinstance(spec, list):
             return {path: node} if node.is_list else self._wrong(node, path, "a list")
+        if node.bad:
+            return {}
         kind = spec.rstrip("!")
         value = node.value
         if value is None and not spec.endswith("!"):
@@ -84,11 +88,11 @@ class _Checker:
                 return self._wrong(node, path, "a date YYYY-MM-DD")
             return {path: (day, node.loc)}
         if kind == "enum":
-            allowed = self.vocab.get(path.replace("history.", "history.") , ())
+            allowed = self.vocab.get(path, ())
             if not isinstance(value, str):
                 return self._wrong(node, path, "one of: " + ", ".join(allowed))
             if value not in allowed:
-                self.add(node.loc, "unknown-value", f"{path}: unknown value {value!r}",
+                self.add(node.loc, "unknown-value", f"{path}: unknown value {_short(value)}",
                          did_you_mean(value, list(allowed)))
                 return {}
             return {path: value}
@@ -116,11 +120,13 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
     if isinstance(value, (dt.date,)):
         return "a date"
     if isinstance(value, (int, float)):
         return "a number"
-    return f"text {value!r}" if len(str(value)) < 40 else "text"
+    return f"text {_short(value)}" if len(str(value)) < 40 else "text"
 
 
 def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None,
@@ -128,6 +134,7 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
     """Check a scenario tree. `as_of` (e.g. from --as-of) overrides the file's; `today` is the
     fallback when neither gives one. Raises FollowupError with every problem found."""
     chk = _Checker(ruleset)
+    chk.problems.extend(node.problems)
     values = chk.check_map(node, SHAPE, "")
     history_node = values.pop("history", None)
     events: list[Event] = []
@@ -152,9 +159,11 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
                 events.append(Event(kind, day, got.get("history.channel"), outcome, loc))
 
     interview = values.get("interview.date")
+    if node.is_map and "interview" not in node.value:
+        chk.add(node.loc, "missing-field", "interview.date is required")
     file_as_of = values.get("as_of")
     effective = as_of or (file_as_of[0] if file_as_of else None) or today
-    if effective is None:
+    if effective is None and not (node.is_map and "as_of" in node.value):
         chk.add(node.loc, "missing-field", "as_of is required (or give --as-of)")
     if interview and effective:
         iday = interview[0]

@@ -125,7 +125,7 @@ def run_case(case: Case, advisor: Advisor) -> Outcome:
     """Evaluate one case and compare every expectation it states."""
     outcome = Outcome(case)
     try:
-        node = case.scenario if case.scenario is not None else load_file(case.scenario_file or "")
+        node = case.scenario if case.scenario is not None else load_file(case.scenario_file or "", lenient=True)
         scenario = advisor.scenario(node, as_of=case.as_of)
         outcome.recommendation = advisor.evaluate(scenario)
     except FollowupError as exc:
