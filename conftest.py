@@ -12,6 +12,11 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 RULES = os.path.join(ROOT, "rules")
 
 
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the golden explanations of scenario fixtures on purpose")
+
+
 def pytest_collect_file(parent: Any, file_path: Any) -> Any:
     if file_path.suffix in (".yaml", ".yml") and file_path.parent == _scenarios_dir():
         return FixtureFile.from_parent(parent, path=file_path)
@@ -41,7 +46,8 @@ class FixtureCase(pytest.Item):
         from followup.advisor import load_advisor
         from followup.scenarios import run_case
 
-        outcome = run_case(self.case, load_advisor(RULES))
+        update = bool(self.config.getoption("--update-golden"))
+        outcome = run_case(self.case, load_advisor(RULES), update_golden=update)
         if not outcome.passed:
             raise FixtureFailure(outcome)
 

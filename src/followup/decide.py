@@ -95,8 +95,8 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
     channel = answer.get("channel")
     if answer["action"] in ruleset.no_channel_for:
         channel, earliest, latest = None, None, None
-        decided_by.pop("earliest", None)
-        decided_by.pop("latest", None)
+        for part in ("channel", "earliest", "latest"):
+            decided_by.pop(part, None)
     if earliest and latest and latest < earliest:
         latest = None
         decided_by.pop("latest", None)

@@ -119,7 +119,10 @@ def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
                 out.append(f"     asserted: {a['fact']} = {a['value']} -> used by {used}")
             if ev["repeat"]:
                 continue
-            out.append("     sources: " + "; ".join(f"{s['claim']} ({s['article']})" for s in ev["sources"]))
+            grouped: dict[str, list[str]] = {}
+            for src in ev["sources"]:
+                grouped.setdefault(src["article"], []).append(src["claim"])
+            out.append("     sources: " + "; ".join(f"{', '.join(ids)} ({title})" for title, ids in grouped.items()))
             oc = outcomes.get(ev["rule"])
             if oc is not None:
                 out.append("     outcome: " + _outcome_text(oc))

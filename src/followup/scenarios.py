@@ -22,7 +22,7 @@ ANSWER_KEYS = ("action", "verdict", "contact", "earliest", "latest", "channel", 
                "rules_digest")
 LIST_KEYS = ("reasons", "conflicts", "advice", "fired", "not_fired", "errors")
 EXPECT_KEYS = ANSWER_KEYS + LIST_KEYS
-CASE_KEYS = ("name", "description", "scenario", "scenario_file", "as_of", "expect")
+CASE_KEYS = ("name", "description", "scenario", "scenario_file", "as_of", "expect", "golden")
 
 
 @dataclass
@@ -35,10 +35,17 @@ class Case:
     as_of: dt.date | None
     expect: dict[str, Any]
     loc: Location
+    golden: bool = False
 
     @property
     def id(self) -> str:
         return f"{self.file}::{self.name}"
+
+    @property
+    def golden_path(self) -> str:
+        """scenarios/golden/<fixture file stem>/<case name>.txt"""
+        stem = os.path.splitext(os.path.basename(self.file))[0]
+        return os.path.join(os.path.dirname(self.file), "golden", stem, f"{self.name}.txt")
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Outcome:
     mismatches: list[tuple[str, Any, Any]] = field(default_factory=list)  # key, expected, actual
     recommendation: Recommendation | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    explanation: str = ""
 
     @property
     def passed(self) -> bool:
@@ -102,7 +110,8 @@ def load_cases(path: str) -> list[Case]:
             scenario_file=(os.path.join(os.path.dirname(path), node.value["scenario_file"].value)
                            if has_file else None),
             as_of=as_of.value if as_of is not None and isinstance(as_of.value, dt.date) else None,
-            expect=expect.plain(), loc=node.loc))
+            expect=expect.plain(), loc=node.loc,
+            golden=bool(node.value["golden"].value) if "golden" in node.value else False))
     if problems:
         raise FollowupError(problems)
     return cases
@@ -121,9 +130,11 @@ def fixture_files(paths: list[str]) -> list[str]:
     return out
 
 
-def run_case(case: Case, advisor: Advisor) -> Outcome:
-    """Evaluate one case and compare every expectation it states."""
+def run_case(case: Case, advisor: Advisor, update_golden: bool = False) -> Outcome:
+    """Evaluate one case and compare every expectation it states; with a golden explanation,
+    compare the text explanation byte for byte (or rewrite it, with update_golden)."""
     outcome = Outcome(case)
+    scenario = None
     try:
         node = case.scenario if case.scenario is not None else load_file(case.scenario_file or "", lenient=True)
         scenario = advisor.scenario(node, as_of=case.as_of)
@@ -131,7 +142,39 @@ def run_case(case: Case, advisor: Advisor) -> Outcome:
     except FollowupError as exc:
         outcome.diagnostics = exc.diagnostics
     _compare(outcome)
+    if case.golden:
+        _golden(outcome, advisor, scenario, update_golden)
     return outcome
+
+
+def _golden(outcome: Outcome, advisor: Advisor, scenario: Any, update: bool) -> None:
+    from .explain import explain
+    from .render import explanation_text
+
+    case = outcome.case
+    if scenario is None:
+        outcome.mismatches.append(("golden", "an explanation", "no answer to explain"))
+        return
+    _, trace = explain(advisor, scenario)
+    text = explanation_text(trace, "full")
+    outcome.explanation = text
+    if update:
+        os.makedirs(os.path.dirname(case.golden_path), exist_ok=True)
+        with open(case.golden_path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
+    try:
+        with open(case.golden_path, encoding="utf-8") as fh:
+            want = fh.read()
+    except FileNotFoundError:
+        outcome.mismatches.append(("golden", case.golden_path, "missing: run pytest --update-golden"))
+        return
+    if want != text:
+        import difflib
+
+        diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True),
+                                            case.golden_path, "explanation now", n=1))
+        outcome.mismatches.append(("golden", case.golden_path, diff))
 
 
 def _iso(value: Any) -> Any:
@@ -193,6 +236,10 @@ def _error_matches(want: Any, got: dict[str, Any]) -> bool:
 def describe_failure(out: Outcome) -> str:
     lines = [f"{out.case.id}: FAIL"]
     for key, want, got in out.mismatches:
+        if key == "golden":
+            lines.append(f"  golden explanation {want} differs:")
+            lines.append(str(got))
+            continue
         lines.append(f"  {key}: expected {want!r}")
         lines.append(f"  {' ' * len(key)}  actual   {got!r}")
     return "\n".join(lines)
