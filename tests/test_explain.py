@@ -47,7 +47,7 @@ def test_why_not_names_the_failing_test_with_both_values():
 def test_rules_that_lost_say_to_whom_and_by_what_precedence():
     """A fired rule that lost names the winner and the declared precedence."""
     text = run("explain", EXAMPLE, "--rules", RULES).output
-    assert "outcome: its action lost to contact-after-hold (priority 50 > 20)" in text
+    assert "outcome: its action lost to contact-after-hold (priority 50 > 22)" in text
     doc = explain_json(STATUS, "--as-of", "2026-11-25")  # reserved window passed: status due
     outcomes = {e["rule"]: e for e in doc["trace"] if e["event"] == "outcome"}
     assert outcomes["status-due"]["status"] == "decided"

@@ -115,16 +115,61 @@ def _test(lit: Literal) -> dict[str, Any]:
     return {{"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}[lit.op]: {k: v}}
 
 
-def _satisfiable(literals: list[Literal]) -> bool:
-    """Drop alternatives that contradict themselves on one fact (x absent and x = 1, ...)."""
+def satisfiable(literals: list[Literal], domains: dict[str, tuple[Any, ...]] | None = None) -> bool:
+    """Whether some facts satisfy every literal at once (each fact has one value). `domains` gives
+    the possible values of enumerated and derived facts; whole numbers are reasoned as intervals."""
     by_fact: dict[str, list[Literal]] = {}
     for lit in literals:
         by_fact.setdefault(lit.fact, []).append(lit)
-    for lits in by_fact.values():
+    for fact, lits in by_fact.items():
         ops = {l.op for l in lits}
-        if "absent" in ops and ops != {"absent"}:
+        if "absent" in ops:
+            if ops != {"absent"}:
+                return False
+            continue
+        spec = FACTS.get(fact)
+        if spec is not None and spec.type == "bool":
+            candidates: list[Any] | None = [True, False]
+        elif spec is not None and spec.type == "int":
+            candidates = None
+        else:
+            candidates = list((domains or {}).get(fact, ())) or None
+        lo, hi = -10**9, 10**9
+        for l in lits:
+            if l.op in ("equals", "one_of"):
+                allowed = list(l.value) if l.op == "one_of" else [l.value]
+                candidates = allowed if candidates is None else [
+                    c for c in candidates if any(c == a and type(c) is type(a) for a in allowed)]
+            elif l.op == "<":
+                hi = min(hi, l.value - 1)
+            elif l.op == "<=":
+                hi = min(hi, l.value)
+            elif l.op == ">":
+                lo = max(lo, l.value + 1)
+            elif l.op == ">=":
+                lo = max(lo, l.value)
+        excluded = [x for l in lits if l.op in ("!=", "not_in")
+                    for x in (l.value if l.op == "not_in" else [l.value])]
+        if candidates is not None:
+            if spec is not None and spec.type == "int":
+                candidates = [c for c in candidates if isinstance(c, int) and lo <= c <= hi]
+            candidates = [c for c in candidates if not any(c == x and type(c) is type(x) for x in excluded)]
+            if not candidates:
+                return False
+        elif lo > hi or (hi - lo < len(excluded) and
+                         all(any(v == x for x in excluded) for v in range(lo, hi + 1))):
             return False
     return True
+
+
+def domains(ruleset: RuleSet) -> dict[str, tuple[Any, ...]]:
+    """Possible values of each enumerated scenario fact and each derived fact."""
+    from .facts import ENUM_SOURCE
+
+    out: dict[str, tuple[Any, ...]] = {name: ruleset.vocabulary.get(ENUM_SOURCE.get(name, name), ())
+                                       for name, spec in FACTS.items() if spec.type == "enum"}
+    out.update(ruleset.derived)
+    return out
 
 
 def compile_rules(ruleset: RuleSet) -> Compiled:
@@ -138,7 +183,7 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
     definition: dict[str, Any] = {}
     tests_per_kind: dict[str, set[tuple[str, str, str]]] = {}  # kind -> {(field, op, value)}
     for rule in ruleset.rules:
-        alternatives = [a for a in dnf(rule.when) if _satisfiable(a)]
+        alternatives = [a for a in dnf(rule.when) if satisfiable(a, domains(ruleset))]
         if len(alternatives) > MAX_ALTERNATIVES:
             problems.append(Diagnostic(rule.loc, "too-complex",
                                        f"rule {rule.id!r}: its condition expands to more than "

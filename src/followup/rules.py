@@ -620,8 +620,8 @@ class _Context:
                 return False
         else:  # derived
             vals = self.derived[fact][0]
-            if x not in vals or any(type(x) is not type(y) for y in vals if y == x):
-                v.add(node.loc, "unknown-value", f"no rule asserts {fact} = {x!r}",
+            if not any(x == y and type(x) is type(y) for y in vals):
+                v.add(node.loc, "never-fires", f"no rule asserts {fact} = {x!r}, so this test never holds",
                       did_you_mean(str(x), [str(a) for a in vals]))
                 return False
         return True
