@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import glob
 import json
 import os
@@ -14,6 +13,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from followup.audit import jsonable
 from followup.cli import main
 from followup.errors import FollowupError
 from followup.loader import load_file
@@ -54,14 +54,7 @@ def _install(case: str, rules: str) -> str:
     return target
 
 
-def plain(value):
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+plain = jsonable  # YAML values as JSON would carry them (dates as ISO text)
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,11 @@ def rule_hashes(ruleset: RuleSet) -> dict[str, str]:
             .hexdigest()[:16] for r in ruleset.rules}
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -52,7 +52,7 @@ def make_record(ruleset: RuleSet, scenario_raw: dict[str, Any], rec: Recommendat
                 trace: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "format": FORMAT,
-        "scenario": _jsonable(scenario_raw),
+        "scenario": jsonable(scenario_raw),
         "as_of": rec.as_of.isoformat(),
         "rules_digest": rec.rules_digest,
         "rules": rule_hashes(ruleset),
