@@ -162,6 +162,27 @@ def satisfiable(literals: list[Literal], domains: dict[str, tuple[Any, ...]] | N
     return True
 
 
+def exclusive(alternatives: list[list[Literal]]) -> list[list[Literal]]:
+    """Make alternatives exclude each other where that costs one test: when an earlier alternative
+    differs from a later one by a single test on an always-present scenario fact, the later one
+    also requires that test to fail. Same logic, but an `any` whose branches are all true then
+    fires once instead of once per branch (fewer engine actions, fault 9)."""
+    out: list[list[Literal]] = []
+    for alt in alternatives:
+        extra: list[Literal] = []
+        for earlier in alternatives[: len(out)]:
+            diff = [l for l in earlier if l not in alt]
+            if len(diff) != 1:
+                continue
+            lit = diff[0]
+            spec = FACTS.get(lit.fact)
+            if spec is None or spec.optional or lit.op in ("exists", "absent"):
+                continue
+            extra.append(Literal(lit.fact, INVERSE[lit.op], lit.value, lit.source))
+        out.append(alt + [e for e in extra if e not in alt])
+    return out
+
+
 def domains(ruleset: RuleSet) -> dict[str, tuple[Any, ...]]:
     """Possible values of each enumerated scenario fact and each derived fact."""
     from .facts import ENUM_SOURCE
@@ -182,8 +203,9 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
     rules: dict[str, EngineRule] = {}
     definition: dict[str, Any] = {}
     tests_per_kind: dict[str, set[tuple[str, str, str]]] = {}  # kind -> {(field, op, value)}
+    doms = domains(ruleset)
     for rule in ruleset.rules:
-        alternatives = [a for a in dnf(rule.when) if satisfiable(a, domains(ruleset))]
+        alternatives = exclusive([a for a in dnf(rule.when) if satisfiable(a, doms)])
         if len(alternatives) > MAX_ALTERNATIVES:
             problems.append(Diagnostic(rule.loc, "too-complex",
                                        f"rule {rule.id!r}: its condition expands to more than "

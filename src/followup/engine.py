@@ -1,22 +1,25 @@
 """The only module that imports durable-rules. Evaluates compiled rules over one scenario's facts.
 
-Safe use, following shared/durable-rules.md:
-- one Host per process with its timer threads disabled (fault 8), rulesets registered once per
-  rules digest from a fresh copy of the definition (fault 17);
+It drives the engine's C extension (`durable_rules_engine`, part of durable-rules) directly, with
+the same call sequence durable's own `Ruleset` uses (assert, start_action_for_state,
+update_state, complete_and_start_action), minus its Python dispatch layer: no `Host`, so no timer
+threads (fault 8) and no swallowed action exceptions (fault 15). Safe use, following
+shared/durable-rules.md:
+- each ruleset is created once per process per rules digest, from a fresh JSON copy (fault 17);
 - one fixed session id, reused: after each scenario every fact it stored is retracted, the
   scenario fact first; sessions are never deleted (faults 1, 2, 13);
-- every action is wrapped: an exception inside it fails the evaluation loudly (fault 15);
+- an exception while handling an action abandons it and fails the evaluation loudly;
 - "no rule matched" and "already observed" are normal outcomes, not errors (fault 14);
 - facts carry one type per field, and no free text (faults 11, 12).
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import json
 from typing import Any
 
-from durable import engine as _durable
+import durable_rules_engine as _c
 
 from .compiler import SCENARIO_KIND, Compiled, derived_kind, key
 from .errors import Diagnostic, FollowupError, Location
@@ -24,6 +27,7 @@ from .facts import FACTS
 from .model import Firing, Value
 
 SID = "1"
+NOT_HANDLED, OBSERVED, QUEUED = 1, 2, 3  # result codes of the engine's assert/retract
 
 
 class EngineError(FollowupError):
@@ -33,20 +37,7 @@ class EngineError(FollowupError):
         super().__init__([Diagnostic(Location(source), "engine-error", message)])
 
 
-class _Host(_durable.Host):
-    def _run(self) -> None:  # no timer threads (fault 8)
-        pass
-
-
-_host: _Host | None = None
-_registered: set[str] = set()
-
-
-def _get_host() -> _Host:
-    global _host
-    if _host is None:
-        _host = _Host()
-    return _host
+_handles: dict[str, int] = {}
 
 
 def version() -> str:
@@ -62,87 +53,86 @@ class Evaluator:
         self.compiled = compiled
         self.source = source
         self.name = compiled.name
-        self._firings: list[Firing] = []
-        self._stored: list[dict[str, Any]] = []
-        self._errors: list[str] = []
-        host = _get_host()
-        if self.name not in _registered:
-            definition = copy.deepcopy(compiled.definition)
-            for rule_name in definition:
-                definition[rule_name]["run"] = self._action(rule_name)
-            host.register_rulesets({self.name: definition})
-            _registered.add(self.name)
-            _evaluators[self.name] = self
-        else:
-            # the ruleset's actions are bound to the first evaluator; share its state
-            first = _evaluators[self.name]
-            self._firings, self._stored, self._errors = first._firings, first._stored, first._errors
-        self._host = host
-
-    def _action(self, rule_name: str) -> Any:
-        engine_rule = self.compiled.rules[rule_name]
-
-        def run(c: Any) -> None:
-            try:
-                matched: dict[str, Value] = {}
-                for fact in (c._m or {}).values():
-                    kind = fact.get("kind")
-                    if kind == SCENARIO_KIND:
-                        for lit in engine_rule.literals:
-                            if lit.fact in FACTS and key(lit.fact) in fact:
-                                matched[lit.fact] = fact[key(lit.fact)]
-                    elif isinstance(kind, str) and kind.startswith("d:"):
-                        matched[kind[2:]] = fact.get("v")
-                firings = self._firings
-                firings.append(Firing(len(firings), engine_rule.rule, engine_rule.alternative, matched,
-                                      engine_rule.asserts))
-                for name, value in engine_rule.asserts:
-                    fact = {"kind": derived_kind(name), "v": value, "sid": SID}
-                    try:
-                        c.assert_fact(fact)
-                        self._stored.append(fact)
-                    except (_durable.MessageObservedException, _durable.MessageNotHandledException):
-                        pass
-            except Exception as exc:  # noqa: BLE001 - recorded and re-raised after the assert
-                self._errors.append(f"{engine_rule.rule}: {type(exc).__name__}: {exc}")
-
-        return run
+        if self.name not in _handles:
+            _handles[self.name] = _c.create_ruleset(self.name, json.dumps(compiled.definition))
+        self._h = _handles[self.name]
+        self._rules = compiled.rules
 
     def evaluate(self, facts: dict[str, Any]) -> list[Firing]:
         """Assert the scenario's facts, let the rules chain, return the firings in order."""
-        self._firings.clear()
-        self._stored.clear()
-        self._errors.clear()
         scenario: dict[str, Any] = {"sid": SID, "kind": SCENARIO_KIND}
         for name, value in facts.items():
             spec = FACTS.get(name)
             if spec is None or spec.type == "text":
                 continue
             scenario[key(name)] = value.isoformat() if isinstance(value, dt.date) else value
+        text = json.dumps(scenario)
+        stored: list[str] = []
+        firings: list[Firing] = []
         try:
             try:
-                self._host.assert_fact(self.name, scenario)
-                self._stored.insert(0, scenario)
-            except _durable.MessageNotHandledException:
-                pass  # no rule matched: a defined outcome, nothing was stored
-            except _durable.MessageObservedException:
-                raise EngineError(self.source, "scenario fact was already in the session") from None
+                code, state = _c.assert_fact(self._h, text)[:2]
             except Exception as exc:  # the engine refused the fact (e.g. error 303)
                 raise EngineError(self.source, f"the engine refused the scenario: {exc}") from None
-            if self._errors:
-                raise EngineError(self.source, "a rule's action failed: " + "; ".join(self._errors))
-            return list(self._firings)
+            if code == NOT_HANDLED:
+                return firings  # no rule matched: a defined outcome, nothing was stored
+            if code == OBSERVED:
+                raise EngineError(self.source, "scenario fact was already in the session")
+            stored.append(text)
+            self._run_actions(0 if code == QUEUED else state, firings, stored)
+            return firings
         finally:
-            self._cleanup()
+            self._cleanup(stored)
 
-    def _cleanup(self) -> None:
-        stored = list(self._stored)
-        self._stored.clear()
-        for fact in stored:  # the scenario fact first
+    def _run_actions(self, state: int, firings: list[Firing], stored: list[str]) -> None:
+        """Run every activation to completion. A failure while handling one is recorded and the
+        activation still completed (abandoning it leaves the session unusable), then the
+        evaluation fails loudly."""
+        errors: list[str] = []
+        result = _c.start_action_for_state(self._h, state)
+        while result:
+            state_text, message_text = result[0], result[1]
             try:
-                self._host.retract_fact(self.name, fact)
-            except (_durable.MessageObservedException, _durable.MessageNotHandledException):
-                pass
+                self._fire(json.loads(message_text), firings, stored)
+            except Exception as exc:
+                rule = self._rules.get(next(iter(json.loads(message_text)), ""))
+                errors.append(f"{rule.rule if rule else '?'}: {type(exc).__name__}: {exc}")
+            _c.update_state(self._h, state_text)
+            message = _c.complete_and_start_action(self._h, state)
+            result = (state_text, message) if message else None
+        if errors:
+            raise EngineError(self.source, "a rule's action failed: " + "; ".join(errors))
 
+    def _fire(self, message: dict[str, Any], firings: list[Firing], stored: list[str]) -> None:
+        rule_name, bound = next(iter(message.items()))
+        engine_rule = self._rules[rule_name]
+        matched: dict[str, Value] = {}
+        for fact in bound.values():
+            kind = fact.get("kind")
+            if kind == SCENARIO_KIND:
+                for lit in engine_rule.literals:
+                    if lit.fact in FACTS and key(lit.fact) in fact:
+                        matched[lit.fact] = fact[key(lit.fact)]
+            elif isinstance(kind, str) and kind.startswith("d:"):
+                matched[kind[2:]] = fact.get("v")
+        firings.append(Firing(len(firings), engine_rule.rule, engine_rule.alternative, matched,
+                              engine_rule.asserts))
+        for name, value in engine_rule.asserts:
+            text = json.dumps({"kind": derived_kind(name), "v": value, "sid": SID})
+            code = _c.assert_fact(self._h, text)[0]
+            if code not in (NOT_HANDLED, OBSERVED):
+                stored.append(text)
 
-_evaluators: dict[str, Evaluator] = {}
+    def _cleanup(self, stored: list[str]) -> None:
+        """Retract everything the scenario left in the session, the scenario fact first."""
+        for text in stored:
+            code, state = _c.retract_fact(self._h, text)[:2]
+            if code not in (NOT_HANDLED, OBSERVED, QUEUED):
+                self._drain(state)
+
+    def _drain(self, state: int) -> None:
+        # retraction activates nothing in compiled rules (no negated patterns); complete any
+        # activation anyway so the session is left clean
+        result = _c.start_action_for_state(self._h, state)
+        while result:
+            result = _c.complete_and_start_action(self._h, state)

@@ -249,3 +249,16 @@ def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], 
     if isinstance(value, dt.datetime):
         value = value.date() if value.time() == dt.time() and value.tzinfo is None else value
     return Node(value, loc)
+
+
+def from_plain(path: str, value: Any, line: int = 1) -> Node:
+    """Wrap already-parsed JSON values (json.loads) as a tree, every node located at `line`: the
+    fast path for many scenarios. Strings that look like dates stay strings, as in JSON. Callers
+    re-parse with parse_text for exact locations when validation finds a problem."""
+    loc = Location(path, line, 1)
+    if isinstance(value, dict):
+        return Node({str(k): from_plain(path, v, line) for k, v in value.items()}, loc,
+                    {str(k): loc for k in value})
+    if isinstance(value, list):
+        return Node([from_plain(path, v, line) for v in value], loc)
+    return Node(value, loc)
