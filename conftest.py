@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+# the test run keeps its compiled-rules cache to itself (tests create many rule directories)
+os.environ.setdefault("FOLLOWUP_CACHE_DIR", __import__("tempfile").mkdtemp(prefix="followup-test-cache-"))
 RULES = os.path.join(ROOT, "rules")
 
 

@@ -117,3 +117,34 @@ def test_installed_console_script_runs_from_any_directory(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["action"] == "wait"
+
+
+def test_compiled_rules_cache_is_used_and_invalidated(tmp_path):
+    """A second process reads the cached compiled rules; editing a rule file or damaging the
+    cache entry makes it rebuild, and answers follow the edit."""
+    rules = copy_rules(str(tmp_path))
+    cache = tmp_path / "cache"
+    env = {**os.environ, "FOLLOWUP_CACHE_DIR": str(cache)}
+    exe = os.path.join(os.path.dirname(sys.executable), "followup")
+
+    def advise():
+        proc = subprocess.run([exe, "advise", EXAMPLE, "--rules", rules, "--format", "json"], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    first = advise()
+    entries = sorted(cache.iterdir())
+    assert len(entries) == 1 and entries[0].name.startswith("rules-")
+    assert advise() == first
+    entries[0].write_bytes(b"not a pickle")
+    assert advise() == first  # a damaged entry is rebuilt, not trusted
+
+    def later(data):
+        for rule in data["rules"]:
+            if rule["id"] == "contact-after-hold":
+                rule["then"]["latest"]["plus_days"] = 2
+
+    edit_yaml(os.path.join(rules, "timeline.yaml"), later)
+    assert advise()["latest"] == "2026-11-28"
+    assert len(list(cache.iterdir())) == 2

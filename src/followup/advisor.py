@@ -6,13 +6,12 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from .compiler import Compiled, compile_rules
+from .compiler import Compiled
 from .decide import decide
 from .engine import Evaluator
 from .facts import compute
 from .loader import Node, load_file
 from .model import Recommendation, RuleSet, Scenario
-from .rules import default_rules_dir, load_rules
 from .scenario import validate_scenario
 
 
@@ -40,19 +39,95 @@ class Advisor:
         return self.evaluate(self.scenario(load_file(path, lenient=True), as_of=as_of, today=today))
 
 
+def default_rules_dir() -> str:
+    """The stock rules: inside the installed package (followup/rules), or, in a source checkout
+    used in place, the repository's rules/ directory."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "rules")
+    if os.path.isfile(os.path.join(installed, "vocabulary.yaml")):
+        return installed
+    return os.path.normpath(os.path.join(here, "..", "..", "rules"))
+
+
 _cache: dict[str, Advisor] = {}
 
 
 def rules_dir(explicit: str | None = None) -> str:
     """--rules, else $FOLLOWUP_RULES, else the stock rules in the package."""
-    return explicit or os.environ.get("FOLLOWUP_RULES") or default_rules_dir()
+    if explicit or os.environ.get("FOLLOWUP_RULES"):
+        return explicit or os.environ["FOLLOWUP_RULES"]
+    return default_rules_dir()
 
 
 def load_advisor(directory: str | None = None) -> Advisor:
-    """Load, validate and compile a rules directory (cached per directory in this process)."""
+    """Load, validate and compile a rules directory (cached per directory in this process, and
+    across processes in the user's cache directory, keyed by the files' names, sizes and
+    modification times: a cold `followup advise` skips re-reading unchanged rules)."""
     path = os.path.abspath(rules_dir(directory))
     if path not in _cache:
-        ruleset = load_rules(path)
-        compiled = compile_rules(ruleset)
+        loaded = _read_cache(path)
+        if loaded is None:
+            from .compiler import compile_rules
+            from .rules import load_rules
+
+            ruleset = load_rules(path)
+            loaded = (ruleset, compile_rules(ruleset))
+            _write_cache(path, loaded)
+        ruleset, compiled = loaded
         _cache[path] = Advisor(ruleset, compiled, Evaluator(compiled, path))
     return _cache[path]
+
+
+def _cache_file(path: str) -> str | None:
+    """Where the compiled rules of a directory are cached; None when caching is off."""
+    if os.environ.get("FOLLOWUP_CACHE", "on") == "off":
+        return None
+    import sys
+    import zlib
+
+    from . import __version__
+
+    try:
+        stats = sorted((n, st.st_size, st.st_mtime_ns) for n in os.listdir(path)
+                       if n.endswith((".yaml", ".yml")) for st in [os.stat(os.path.join(path, n))])
+    except OSError:
+        return None
+    base = os.environ.get("FOLLOWUP_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "followup-advisor")
+    raw = repr((path, stats, __version__, sys.version_info[:2])).encode()
+    key = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}{len(raw):x}"  # hashlib costs 2 ms to import
+    return os.path.join(base, f"rules-{key}.pickle")
+
+
+def _read_cache(path: str) -> tuple[RuleSet, Compiled] | None:
+    target = _cache_file(path)
+    if target is None or not os.path.exists(target):
+        return None
+    import pickle
+
+    try:
+        with open(target, "rb") as fh:
+            loaded = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a damaged cache entry is rebuilt
+        return None
+    if not (isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], RuleSet)
+            and isinstance(loaded[1], Compiled)):
+        return None
+    return loaded
+
+
+def _write_cache(path: str, loaded: tuple[RuleSet, Compiled]) -> None:
+    target = _cache_file(path)
+    if target is None:
+        return
+    import pickle
+    import tempfile
+
+    try:
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".rules-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(loaded, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except OSError:
+        pass  # no cache is only slower

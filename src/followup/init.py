@@ -8,7 +8,8 @@ import re
 import shutil
 
 from .errors import Diagnostic, FollowupError, Location
-from .rules import default_rules_dir, load_rules
+from .advisor import default_rules_dir
+from .rules import load_rules
 from .schema import rules_schema, scenario_schema
 
 SCHEMA_COMMENT = re.compile(r"^# yaml-language-server: \$schema=.*$", re.M)

@@ -31,16 +31,6 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def default_rules_dir() -> str:
-    """The stock rules: inside the installed package (followup/rules), or, in a source checkout
-    used in place, the repository's rules/ directory."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    installed = os.path.join(here, "rules")
-    if os.path.isfile(os.path.join(installed, "vocabulary.yaml")):
-        return installed
-    return os.path.normpath(os.path.join(here, "..", "..", "rules"))
-
-
 class _V:
     """Collects diagnostics while reading one directory."""
 
