@@ -76,6 +76,7 @@ RECORD_TIMEOUT = 120.0  # seconds one record may take before its worker is kille
 STARTUP_TIMEOUT = 120.0  # seconds a worker may take to load the rules
 MAX_STARTUP_FAILURES = 5  # workers in a row dying before they are ready: give up
 MAX_WORKERS = 256
+RECYCLE_AFTER = 4000  # records per worker before it is replaced by a fresh one (caps any leak)
 LINE_LIMIT = MAX_BYTES + 3  # a line of MAX_BYTES plus "\r\n", and one byte to see it is longer
 ERROR_MARK = b', "error": {"code": '  # how an error record looks in OUTPUT (see error_record)
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -300,12 +301,17 @@ class Worker:
     assigned: deque[Job] = field(default_factory=deque)  # sent, not answered yet, in order
     chunk_ends: deque[int] = field(default_factory=deque)  # last line of each chunk sent
     head_started: bool = False  # an answer from the oldest chunk came back: it left the pipe
+    sent: int = 0  # records sent to it so far
+    retiring: bool = False  # served RECYCLE_AFTER records: finishes its work, then stops
+    stopping: bool = False  # told to stop
+
 
     def can_take(self) -> bool:
         """Idle, or working on its only chunk (so the pipe to it is empty): a second chunk of at
         most PIPELINE_BYTES then fits in the pipe and the send cannot block, whatever the worker
         is doing. Keeps a worker busy without ever risking a send/send deadlock."""
-        return self.ready and (not self.chunk_ends or (len(self.chunk_ends) == 1 and self.head_started))
+        return self.ready and not self.retiring and (
+            not self.chunk_ends or (len(self.chunk_ends) == 1 and self.head_started))
 
 
 class Pool:
@@ -662,6 +668,7 @@ class Batch:
             for ready in wait(conns + sentinels, 0.1):
                 self.on_ready(ready)
             self.check_timeouts()
+            self.retire_idle()
             self.write_ready()
             self.output.tick(time.monotonic())
             self.progress.update(self.records, self.errors, self.done_bytes)
@@ -672,8 +679,20 @@ class Batch:
                 and self.next_write == self.reader.next_line)
 
     def fill_workers(self) -> None:
-        while len(self.pool.workers) < self.size:
+        """Keep `size` workers taking work: replace the dead, and the retiring ahead of time."""
+        while sum(not w.retiring for w in self.pool.workers) < self.size:
             self.pool.spawn()
+
+    def retire_idle(self) -> None:
+        """A retiring worker with nothing left to answer is told to stop; its exit is then
+        handled like any other (with no record to blame)."""
+        for worker in self.pool.workers:
+            if worker.retiring and not worker.assigned and not worker.stopping:
+                worker.stopping = True
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
 
     # -- handing out work
     def dispatch(self) -> None:
@@ -730,6 +749,8 @@ class Batch:
             worker.head_started = False
         worker.assigned.extend(chunk)
         worker.chunk_ends.append(chunk[-1].line)
+        worker.sent += len(chunk)
+        worker.retiring = worker.sent >= RECYCLE_AFTER
 
     # -- hearing back
     def on_ready(self, ready: Any) -> None:

@@ -11,6 +11,7 @@ from .errors import Diagnostic, FollowupError
 from .model import Firing, Recommendation, Rule, RuleSet
 
 PARTS = ("action", "verdict", "contact", "channel")
+ORDER = PARTS + ("earliest", "latest")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -18,19 +19,36 @@ def show_date(day: dt.date) -> str:
     return day.strftime("%a %Y-%m-%d")
 
 
-def fill(template: str, values: dict[str, Any]) -> str:
-    """Replace {name} with the value of that fact or answer part; nothing else is interpreted."""
-    def one(m: re.Match[str]) -> str:
-        value = values.get(m.group(1))
-        if value is None:
-            return "(not given)"
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, dt.date):
-            return show_date(value)
-        return str(value)
+def _show(value: Any) -> str:
+    if value is None:
+        return "(not given)"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, dt.date):
+        return show_date(value)
+    return str(value)
 
-    return _PLACEHOLDER.sub(one, template)
+
+_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    """Replace {name} with the value of that fact or answer part; nothing else is interpreted
+    (no attributes, indexes or format specs: `{a.b}` is just an unknown name)."""
+    parts = _TEMPLATES.get(template)
+    if parts is None:
+        pieces = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
+        parts = tuple((pieces[i], pieces[i + 1] if i + 1 < len(pieces) else "")
+                      for i in range(0, len(pieces), 2))
+        _TEMPLATES[template] = parts
+    out = []
+    for text, name in parts:
+        out.append(text)
+        if name:
+            out.append(_show(values.get(name)))
+    return "".join(out)
 
 
 def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of: dt.date) -> Recommendation:
@@ -48,50 +66,47 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
 
     decided_by: dict[str, str] = {}
     answer: dict[str, Any] = {}
-    for part in PARTS:
-        best: tuple[int, Rule, Any] | None = None
-        for rid in active:
-            rule = rules[rid]
-            if part not in rule.answer:
+    best: dict[str, tuple[int, Rule]] = {}
+    windows: dict[str, tuple[dt.date, Rule]] = {}
+    for rid in active:  # one pass: each rule offers its answer parts and dates
+        rule = rules[rid]
+        for part, value in rule.answer.items():
+            if part in ("earliest", "latest"):
+                for expr in value:
+                    base = facts.get(expr.fact)
+                    if not isinstance(base, dt.date):
+                        continue
+                    day = base + dt.timedelta(days=expr.plus_days)
+                    cur = windows.get(part)
+                    if cur is None or day > cur[0] or (day == cur[0] and rule.priority > cur[1].priority):
+                        windows[part] = (day, rule)
                 continue
-            value = rule.answer[part]
-            if isinstance(value, tuple):  # ("fact", name)
+            if isinstance(value, tuple):  # ("fact", name): the value of a scenario fact
                 value = facts.get(value[1])
                 if value is None:
                     continue
-            if best is None or rule.priority > best[0]:
-                best = (rule.priority, rule, value)
-            elif rule.priority == best[0] and value != best[2]:
+            held = best.get(part)
+            if held is None or rule.priority > held[0]:
+                best[part] = (rule.priority, rule)
+                answer[part] = value
+            elif rule.priority == held[0] and value != answer[part]:
                 raise FollowupError([Diagnostic(rule.loc, "ambiguous-answer",
-                                                f"rules {best[1].id!r} and {rule.id!r} both fired with "
+                                                f"rules {held[1].id!r} and {rule.id!r} both fired with "
                                                 f"priority {rule.priority} and set {part} to "
-                                                f"{best[2]!r} and {value!r}",
+                                                f"{answer[part]!r} and {value!r}",
                                                 "give one a higher priority or an 'overrides'")])
-        if best is not None:
-            answer[part] = best[2]
-            decided_by[part] = best[1].id
-
-    windows: dict[str, tuple[dt.date, str] | None] = {"earliest": None, "latest": None}
-    for part in windows:
-        for rid in active:
-            for expr in rules[rid].answer.get(part, ()):
-                base = facts.get(expr.fact)
-                if not isinstance(base, dt.date):
-                    continue
-                day = base + dt.timedelta(days=expr.plus_days)
-                cur = windows[part]
-                if cur is None or day > cur[0] or (day == cur[0] and rules[rid].priority > rules[cur[1]].priority):
-                    windows[part] = (day, rid)
-        if windows[part] is not None:
-            decided_by[part] = windows[part][1]  # type: ignore[index]
+    for part in ORDER:
+        held = best.get(part) or windows.get(part)
+        if held is not None:
+            decided_by[part] = held[1].id
 
     unmatched = "action" not in answer
     if unmatched:
         answer["action"] = ruleset.unmatched["action"]
         answer["verdict"] = ruleset.unmatched["verdict"]
     answer.setdefault("verdict", ruleset.unmatched["verdict"])
-    earliest = windows["earliest"][0] if windows["earliest"] else None
-    latest = windows["latest"][0] if windows["latest"] else None
+    earliest = windows["earliest"][0] if "earliest" in windows else None
+    latest = windows["latest"][0] if "latest" in windows else None
     channel = answer.get("channel")
     if answer["action"] in ruleset.no_channel_for:
         channel, earliest, latest = None, None, None
@@ -137,18 +152,36 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
 
 def _shaping(ruleset: RuleSet, first: dict[str, Firing], active: list[str],
              decided_by: dict[str, str], advising: set[str]) -> set[str]:
-    """Rules that set a part of the answer, and the rules whose facts those matched (transitively)."""
+    """Rules that set a part of the answer, and the rules whose derived facts those tested
+    (transitively)."""
     out = set(decided_by.values())
     out |= {rid for rid in active if ruleset.rule(rid).advice and rid in advising}
+    producers: dict[str, list[str]] = {}
+    for rid, firing in first.items():
+        for name, _ in firing.asserted:
+            producers.setdefault(name, []).append(rid)
     todo = list(out)
     while todo:
         rid = todo.pop()
-        for name, value in first[rid].matched.items():
-            for other, firing in first.items():
-                if (name, value) in firing.asserted and other not in out:
+        for name in ruleset.reads(rid):
+            for other in producers.get(name, ()):
+                if other not in out and _feeds(ruleset.rule(rid), first[other].asserted, name):
                     out.add(other)
                     todo.append(other)
     return out
+
+
+def _feeds(rule: Rule, asserted: tuple[tuple[str, Any], ...], name: str) -> bool:
+    """Whether a fact `name` that another rule asserted satisfies some test of `rule` on it."""
+    values = [v for n, v in asserted if n == name]
+    return any(_accepts(t, values) for t in rule.tests_on(name))
+
+
+def _accepts(test: Any, values: list[Any]) -> bool:
+    if test.op == "exists":
+        return True
+    wanted = test.value if test.op == "one_of" else (test.value,)
+    return any(v == w and type(v) is type(w) for v in values for w in wanted)
 
 
 def _summary(rules: dict[str, Rule], decided_by: dict[str, str], answer: dict[str, Any],

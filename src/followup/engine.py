@@ -40,6 +40,20 @@ class EngineError(FollowupError):
 _handles: dict[str, int] = {}
 
 
+def _matched(engine_rule: Any, message_text: str) -> dict[str, Value]:
+    """The facts one firing matched, decoded from the engine's match record."""
+    matched: dict[str, Value] = {}
+    for fact in json.loads(message_text)[engine_rule.name].values():
+        kind = fact.get("kind")
+        if kind == SCENARIO_KIND:
+            for lit in engine_rule.literals:
+                if lit.fact in FACTS and key(lit.fact) in fact:
+                    matched[lit.fact] = fact[key(lit.fact)]
+        elif isinstance(kind, str) and kind.startswith("d:"):
+            matched[kind[2:]] = fact.get("v")
+    return matched
+
+
 def version() -> str:
     from importlib.metadata import version as _v
 
@@ -57,6 +71,9 @@ class Evaluator:
             _handles[self.name] = _c.create_ruleset(self.name, json.dumps(compiled.definition))
         self._h = _handles[self.name]
         self._rules = compiled.rules
+        self._derived_texts = {name: [json.dumps({"kind": derived_kind(n), "v": v, "sid": SID})
+                                      for n, v in rule.asserts]
+                               for name, rule in compiled.rules.items()}
 
     def evaluate(self, facts: dict[str, Any]) -> list[Firing]:
         """Assert the scenario's facts, let the rules chain, return the firings in order."""
@@ -93,7 +110,7 @@ class Evaluator:
         while result:
             state_text, message_text = result[0], result[1]
             try:
-                self._fire(json.loads(message_text), firings, stored)
+                self._fire(message_text, firings, stored)
             except Exception as exc:
                 rule = self._rules.get(next(iter(json.loads(message_text)), ""))
                 errors.append(f"{rule.rule if rule else '?'}: {type(exc).__name__}: {exc}")
@@ -103,22 +120,13 @@ class Evaluator:
         if errors:
             raise EngineError(self.source, "a rule's action failed: " + "; ".join(errors))
 
-    def _fire(self, message: dict[str, Any], firings: list[Firing], stored: list[str]) -> None:
-        rule_name, bound = next(iter(message.items()))
+    def _fire(self, message_text: str, firings: list[Firing], stored: list[str]) -> None:
+        # the message is {"<rule id>#<n>": {alias: fact, ...}}: the rule name is its first key
+        rule_name = message_text[2:message_text.index('"', 2)]
         engine_rule = self._rules[rule_name]
-        matched: dict[str, Value] = {}
-        for fact in bound.values():
-            kind = fact.get("kind")
-            if kind == SCENARIO_KIND:
-                for lit in engine_rule.literals:
-                    if lit.fact in FACTS and key(lit.fact) in fact:
-                        matched[lit.fact] = fact[key(lit.fact)]
-            elif isinstance(kind, str) and kind.startswith("d:"):
-                matched[kind[2:]] = fact.get("v")
-        firings.append(Firing(len(firings), engine_rule.rule, engine_rule.alternative, matched,
-                              engine_rule.asserts))
-        for name, value in engine_rule.asserts:
-            text = json.dumps({"kind": derived_kind(name), "v": value, "sid": SID})
+        firings.append(Firing(len(firings), engine_rule.rule, engine_rule.alternative, None,
+                              engine_rule.asserts, lambda: _matched(engine_rule, message_text)))
+        for text in self._derived_texts[rule_name]:
             code = _c.assert_fact(self._h, text)[0]
             if code not in (NOT_HANDLED, OBSERVED):
                 stored.append(text)

@@ -50,15 +50,21 @@ _constructor = yaml.constructor.SafeConstructor()
 Scalar = Union[str, int, float, bool, None, dt.date]
 
 
-@dataclass
 class Node:
     """A value from a document with where it stood. Mappings keep where each key stood."""
 
-    value: Any  # dict[str, Node] | list[Node] | Scalar
-    loc: Location
-    key_locs: dict[str, Location] = field(default_factory=dict)
-    bad: bool = False  # the loader already reported a problem with this value
-    problems: list[Diagnostic] = field(default_factory=list)  # on the root: non-fatal problems
+    __slots__ = ("value", "loc", "key_locs", "bad", "problems")
+
+    def __init__(self, value: Any, loc: Location, key_locs: dict[str, Location] | None = None,
+                 bad: bool = False, problems: list[Diagnostic] | None = None):
+        self.value = value  # dict[str, Node] | list[Node] | Scalar
+        self.loc = loc
+        self.key_locs = key_locs if key_locs is not None else {}
+        self.bad = bad  # the loader already reported a problem with this value
+        self.problems = problems if problems is not None else []  # on the root: non-fatal problems
+
+    def __repr__(self) -> str:
+        return f"Node({self.value!r}, {self.loc})"
 
     @property
     def is_map(self) -> bool:
@@ -255,10 +261,12 @@ def from_plain(path: str, value: Any, line: int = 1) -> Node:
     """Wrap already-parsed JSON values (json.loads) as a tree, every node located at `line`: the
     fast path for many scenarios. Strings that look like dates stay strings, as in JSON. Callers
     re-parse with parse_text for exact locations when validation finds a problem."""
-    loc = Location(path, line, 1)
+    return _wrap(value, Location(path, line, 1))
+
+
+def _wrap(value: Any, loc: Location) -> Node:
     if isinstance(value, dict):
-        return Node({str(k): from_plain(path, v, line) for k, v in value.items()}, loc,
-                    {str(k): loc for k in value})
+        return Node({k: _wrap(v, loc) for k, v in value.items()}, loc, dict.fromkeys(value, loc))
     if isinstance(value, list):
-        return Node([from_plain(path, v, line) for v in value], loc)
+        return Node([_wrap(v, loc) for v in value], loc)
     return Node(value, loc)

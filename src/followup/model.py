@@ -35,8 +35,13 @@ class Scenario:
     history: tuple[Event, ...]
     decision_by: dt.date | None = None
     follow_up_after: dt.date | None = None
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    node: Any = field(default=None, compare=False)  # the located tree it was validated from
     id: str | None = None
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The scenario as given (plain values)."""
+        return self.node.plain() if self.node is not None else {}
 
 
 # ---- rules -----------------------------------------------------------------------------------
@@ -96,6 +101,24 @@ class Rule:
     loc: Location
     path: str
 
+    def tests(self) -> tuple[Test, ...]:
+        """Every test in the rule's condition (cached)."""
+        cached = self.__dict__.get("_tests")
+        if cached is None:
+            found: list[Test] = []
+            todo = [self.when]
+            while todo:
+                c = todo.pop()
+                if c.test is not None:
+                    found.append(c.test)
+                todo.extend(c.children)
+            cached = tuple(found)
+            object.__setattr__(self, "_tests", cached)
+        return cached
+
+    def tests_on(self, fact: str) -> list[Test]:
+        return [t for t in self.tests() if t.fact == fact]
+
 
 @dataclass(frozen=True)
 class Side:
@@ -137,24 +160,44 @@ class RuleSet:
     digest: str
     branch_facts: tuple[str, ...] = ()  # derived facts whose other values mean "another situation"
 
+    def reads(self, rule_id: str) -> set[str]:
+        """The derived facts a rule tests."""
+        return {t.fact for t in self.rule(rule_id).tests() if t.fact in self.derived}
+
     def rule(self, rule_id: str) -> Rule:
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {r.id: r for r in self.rules}
+            object.__setattr__(self, "_index", index)
+        return index[rule_id]
 
 
 # ---- evaluation ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class Firing:
-    """One rule firing as the engine recorded it."""
+    """One rule firing as the engine recorded it. The facts it matched are decoded from the
+    engine's match record only when asked for (explanations), not on the hot path."""
 
-    order: int
-    rule: str
-    alternative: int  # which alternative of the rule's condition (its n-th engine rule) matched
-    matched: dict[str, Value]  # facts the firing matched (scenario fields and derived facts)
-    asserted: tuple[tuple[str, Value], ...]
+    __slots__ = ("order", "rule", "alternative", "asserted", "_matched", "_decode")
+
+    def __init__(self, order: int, rule: str, alternative: int, matched: dict[str, Value] | None,
+                 asserted: tuple[tuple[str, Value], ...], decode: Any = None):
+        self.order = order
+        self.rule = rule
+        self.alternative = alternative  # which alternative of the rule's condition matched
+        self.asserted = asserted
+        self._matched = matched
+        self._decode = decode
+
+    @property
+    def matched(self) -> dict[str, Value]:
+        """Facts the firing matched (scenario fields and derived facts) with their values."""
+        if self._matched is None:
+            self._matched = self._decode() if self._decode else {}
+        return self._matched
+
+    def __repr__(self) -> str:
+        return f"Firing({self.order}, {self.rule!r}, alternative={self.alternative})"
 
 
 @dataclass

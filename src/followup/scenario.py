@@ -199,7 +199,7 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
         history=tuple(sorted(events, key=lambda e: e.date)),
         decision_by=values["timeline.decision_by"][0] if "timeline.decision_by" in values else None,
         follow_up_after=values["timeline.follow_up_after"][0] if "timeline.follow_up_after" in values else None,
-        raw=node.plain(),
+        node=node,
         id=values.get("id"),
     )
 
