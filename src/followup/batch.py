@@ -8,16 +8,24 @@ order. `id` is the scenario's `id` when it had a text or number one, else null.
 
 How a line is read: its bytes must be UTF-8 (codes `not-utf8`, `binary`, as advise), at most
 loader.MAX_BYTES long (`too-large`) and not blank (`empty-file`, message "line is empty"); then it
-must be JSON (`json-syntax`, with the JSON parser's message and column). From there on the line is
-read exactly as advise reads a file (loader.parse_text, lenient) and validated by the same
-validator, so the codes and messages are the advise ones; locations are INPUT:LINE:COLUMN.
+must be JSON (`json-syntax`, with the JSON parser's message and column). A line that could not
+differ from advise's reading (no duplicate key, nothing YAML refuses, short) is validated straight
+from the JSON value (loader.from_plain, the fast path); any other line, and any line the validator
+finds a problem in, is read exactly as advise reads a file (loader.parse_text, lenient) and
+validated again, so the codes, messages and columns are the advise ones, at INPUT:LINE:COLUMN.
+(One deliberate difference: JSON surrogate-pair escapes such as \\ud83d\\ude00, which advise's YAML
+reader refuses, are read.)
 
 Design (shared/durable-rules.md: the engine can kill its process):
 - this process, the supervisor, never evaluates anything. N worker processes each load the Advisor
   once and answer records sent to them in small chunks. A worker that dies is replaced; the record
   it was working on becomes an `engine-crash` error record and the rest of its chunk is sent again.
-  A record that takes more than RECORD_TIMEOUT seconds gets its worker killed the same way.
-  `--workers 1` also uses one worker process, so a crash never ends the run.
+  A record that takes more than RECORD_TIMEOUT seconds gets its worker killed the same way. A
+  worker stopped by SIGTERM/SIGHUP/SIGINT (e.g. a signal to the whole process group) blames no
+  record: its records are sent again. Workers ignore SIGINT (Ctrl-C is the supervisor's), die with
+  the supervisor (Linux PR_SET_PDEATHSIG, else at EOF on their pipe), and are replaced by fresh
+  ones after RECYCLE_AFTER records, which caps whatever they leak. `--workers 1` also uses one
+  worker process, so a crash never ends the run.
 - input is read lazily and at most `window` records are in flight or waiting for their turn to be
   written (a bounded reorder buffer), so memory stays flat whatever the input size.
 - results are written in input order as complete lines only, one os.write per flush, flushed every
@@ -40,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -47,26 +56,28 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 import click
 
 from .errors import Diagnostic, FollowupError, Location
-from .loader import MAX_BYTES, parse_text
 
+# multiprocessing.connection and the loader are imported where used: `followup --help` and the
+# other commands do not pay for them.
 if TYPE_CHECKING:  # pragma: no cover
+    from multiprocessing.connection import Connection
     from multiprocessing.context import BaseContext
     from multiprocessing.process import BaseProcess
 
     from .advisor import Advisor
     from .loader import Node
+    from .model import Scenario
 
 CRASH_ENV = "FOLLOWUP_BATCH_CRASH_ON_ID"
 CHUNK = 32  # records per message to a worker
 CHUNK_BYTES = 1 << 20  # input bytes per message to an idle worker (at least one record)
 PIPELINE_BYTES = 32 << 10  # a busy worker's next chunk: small enough never to block the send
-WINDOW_PER_WORKER = 64  # records in flight or buffered, per worker (at least MIN_WINDOW)
+WINDOW_PER_WORKER = 3 * CHUNK  # records in flight or buffered, per worker (at least MIN_WINDOW)
 MIN_WINDOW = 256
 MAX_INFLIGHT_BYTES = 32 << 20  # input bytes held by the supervisor at once
 FLUSH_BYTES = 64 << 10
@@ -77,7 +88,6 @@ STARTUP_TIMEOUT = 120.0  # seconds a worker may take to load the rules
 MAX_STARTUP_FAILURES = 5  # workers in a row dying before they are ready: give up
 MAX_WORKERS = 256
 RECYCLE_AFTER = 4000  # records per worker before it is replaced by a fresh one (caps any leak)
-LINE_LIMIT = MAX_BYTES + 3  # a line of MAX_BYTES plus "\r\n", and one byte to see it is longer
 ERROR_MARK = b', "error": {"code": '  # how an error record looks in OUTPUT (see error_record)
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 EXIT_SIGINT, EXIT_SIGTERM, EXIT_PIPE = 130, 143, 141
@@ -158,21 +168,50 @@ def decode_line(source: str, line: int, data: bytes) -> str:
     return text
 
 
-def load_json(source: str, line: int, text: str) -> Any:
-    """The line as JSON, or a `json-syntax` diagnostic at the parser's column."""
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey
+    return obj
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def load_json(source: str, line: int, text: str) -> tuple[Any, bool]:
+    """The line as JSON, or a `json-syntax` diagnostic at the parser's column; and whether the
+    fast path may validate that value as it is (loader.from_plain). It may when the YAML reading
+    advise does could find nothing more: no duplicate key, no character or escape YAML refuses,
+    and a line too short to hold a string over loader.MAX_STRING or to nest too deep to validate."""
+    from yaml.reader import Reader
+
+    from .loader import MAX_STRING, parse_text
+
     try:
-        return json.loads(text)
+        obj = json.loads(text, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey:
+        return json.loads(text), False
     except json.JSONDecodeError as exc:
         raise FollowupError([Diagnostic(Location(source, line, exc.colno), "json-syntax", exc.msg)]) from None
-    except RecursionError:
+    except RecursionError:  # deeper than json goes: what advise says about it
+        parse_text(source, text, lenient=True)
         raise FollowupError([Diagnostic(Location(source, line, 1), "too-deep", "values nest too deeply")]) from None
     except ValueError as exc:  # e.g. an integer with too many digits
         raise FollowupError([Diagnostic(Location(source, line, 1), "json-syntax", str(exc))]) from None
+    fast = (len(text) <= MAX_STRING and not Reader.NON_PRINTABLE.search(text)
+            and not _SURROGATE_ESCAPE.search(text))
+    return obj, fast
 
 
 def load_tree(source: str, text: str, obj: Any) -> Node:
     """The line as advise reads a file (located tree, lenient). JSON that the YAML reader refuses
     (surrogate-pair escapes such as \\ud83d\\ude00) is read again from its decoded form."""
+    from .loader import parse_text
+
     try:
         return parse_text(source, text, lenient=True)
     except FollowupError as exc:
@@ -197,13 +236,27 @@ def answer_line(advisor: Advisor, ctx: Context, line: int, data: bytes,
     obj: Any = None
     try:
         text = decode_line(ctx.source, line, data)
-        obj = load_json(ctx.source, line, text)
-        node = load_tree(ctx.source, text, obj)
+        obj, fast = load_json(ctx.source, line, text)
         crash_if_asked(obj, crash_id)
-        rec = advisor.evaluate(advisor.scenario(node, as_of=ctx.as_of, today=ctx.today))
+        scenario = validate_fast(advisor, ctx, line, obj) if fast else None
+        if scenario is None:  # read and validate as advise does, for its exact diagnostics
+            node = load_tree(ctx.source, text, obj)
+            scenario = advisor.scenario(node, as_of=ctx.as_of, today=ctx.today)
+        rec = advisor.evaluate(scenario)
         return False, answer_record(line, record_id(obj), rec.to_json())
     except FollowupError as exc:
         return True, error_record(line, record_id(obj), relocate(exc.diagnostics, ctx.source, line))
+
+
+def validate_fast(advisor: Advisor, ctx: Context, line: int, obj: Any) -> Scenario | None:
+    """The scenario from the plain JSON value, or None when it has a problem (to be reported
+    with advise's exact locations by the slow path)."""
+    from .loader import from_plain
+
+    try:
+        return advisor.scenario(from_plain(ctx.source, obj, line), as_of=ctx.as_of, today=ctx.today)
+    except FollowupError:
+        return None
 
 
 def internal_error(ctx: Context, line: int, exc: BaseException) -> bytes:
@@ -233,7 +286,7 @@ def _worker_main(conn: Connection, inherited: list[Connection], ctx: Context, pa
     for other in inherited:  # fork: the supervisor's ends of the other workers' pipes
         other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides what Ctrl-C does
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # dies; the supervisor sends its records again
     _die_with_parent(parent)
     try:  # stray output from the engine goes to stderr, never into the results on stdout
         os.dup2(2, 1)
@@ -338,20 +391,19 @@ class Pool:
         self.workers.append(worker)
         return worker
 
-    def remove(self, worker: Worker) -> str:
-        """Forget a dead (or to-be-killed) worker; returns how it ended."""
+    def remove(self, worker: Worker) -> int | None:
+        """Forget a dead (or to-be-killed) worker; returns its exit code (-N: killed by signal N)."""
         if worker.proc.is_alive():
             worker.proc.kill()
         worker.proc.join(5)
         worker.conn.close()
         self.workers.remove(worker)
         code = worker.proc.exitcode
-        if code is not None and code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exit status {code}"
+        try:
+            worker.proc.close()
+        except ValueError:  # still running after SIGKILL and 5 s: leave it to the OS
+            pass
+        return code
 
     def stop(self, graceful: bool) -> None:
         for w in list(self.workers):
@@ -366,8 +418,19 @@ class Pool:
             self.remove(w)
 
 
+def describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
 def wait_ready(pool: Pool, worker: Worker) -> None:
     """Block until the first worker has loaded the rules; a rules problem is Fatal (exit 2)."""
+    from multiprocessing.connection import wait
+
     where = pool.ctx.rules_dir or "rules"
     ready = wait([worker.conn, worker.proc.sentinel], STARTUP_TIMEOUT)
     if not ready:
@@ -376,7 +439,7 @@ def wait_ready(pool: Pool, worker: Worker) -> None:
     try:
         kind, payload = worker.conn.recv()
     except (EOFError, OSError):
-        how = pool.remove(worker)
+        how = describe_exit(pool.remove(worker))
         raise fatal(where, "engine-crash", f"the engine crashed while loading the rules ({how})") from None
     if kind == "rules-error":
         pool.remove(worker)
@@ -415,17 +478,21 @@ def _regular_size(stream: Any) -> int | None:
 
 
 class Reader:
-    """INPUT's lines as Jobs, one at a time, each at most LINE_LIMIT bytes in memory."""
+    """INPUT's lines as Jobs, one at a time, each at most `limit` bytes in memory."""
 
     def __init__(self, stream: BinaryIO, name: str):
+        from .loader import MAX_BYTES  # advise's limit for one file is batch's for one line
+
         self.stream = stream
         self.name = name
+        self.max_bytes = MAX_BYTES
+        self.limit = MAX_BYTES + 3  # a longest line plus "\r\n", and one byte to see it is longer
         self.next_line = 1
         self.exhausted = False
 
     def _read(self) -> bytes:
         try:
-            return self.stream.readline(LINE_LIMIT)
+            return self.stream.readline(self.limit)
         except OSError as exc:
             raise fatal(self.name, "unreadable", exc.strerror or str(exc)) from None
 
@@ -435,7 +502,7 @@ class Reader:
         if not data:
             return None
         size = len(data)
-        if len(data) == LINE_LIMIT and not data.endswith(b"\n"):
+        if len(data) == self.limit and not data.endswith(b"\n"):
             while True:  # too long: skip the rest of it without keeping it
                 more = self._read()
                 size += len(more)
@@ -445,7 +512,7 @@ class Reader:
             data = data[:-1]
         if data.endswith(b"\r"):
             data = data[:-1]
-        return data, size, len(data) > MAX_BYTES
+        return data, size, len(data) > self.max_bytes
 
     def pull(self) -> Job | None:
         if self.exhausted:
@@ -660,9 +727,11 @@ class Batch:
 
     # -- the loop
     def run(self) -> None:
+        from multiprocessing.connection import wait
+
         while not self.stop and not self.finished():
-            self.fill_workers()
             self.dispatch()
+            self.fill_workers()
             conns: list[Any] = [w.conn for w in self.pool.workers]
             sentinels = [w.proc.sentinel for w in self.pool.workers]
             for ready in wait(conns + sentinels, 0.1):
@@ -679,7 +748,10 @@ class Batch:
                 and self.next_write == self.reader.next_line)
 
     def fill_workers(self) -> None:
-        """Keep `size` workers taking work: replace the dead, and the retiring ahead of time."""
+        """While work is left, keep `size` workers taking it: start them, replace the dead, and
+        the retiring ahead of time. (A three-line input starts one worker, not cpu_count.)"""
+        if self.reader.exhausted and not self.requeue:
+            return
         while sum(not w.retiring for w in self.pool.workers) < self.size:
             self.pool.spawn()
 
@@ -731,7 +803,7 @@ class Batch:
             if job.too_long:
                 self.finish(job, True, error_record(job.line, None, [Diagnostic(
                     Location(self.pool.ctx.source, job.line, 1), "too-large",
-                    f"line is {job.size} bytes; the limit is {MAX_BYTES}")]))
+                    f"line is {job.size} bytes; the limit is {self.reader.max_bytes}")]))
                 continue
             self.inflight_bytes += len(job.data)
             return job
@@ -798,22 +870,25 @@ class Batch:
 
     def on_death(self, worker: Worker, why: str = "") -> None:
         """A worker died (or is to be killed): its finished results count, the record it was on
-        becomes `engine-crash`, the rest of its chunk goes to the others; fill_workers replaces it."""
+        becomes `engine-crash`, the rest of its chunk goes to the others; fill_workers replaces it.
+        A worker stopped from outside (SIGTERM, SIGHUP, SIGINT: e.g. a signal to the whole process
+        group) or while the run is stopping blames no record: its records are simply sent again."""
         if worker not in self.pool.workers:
             return
         self.receive(worker)  # results it sent before dying are still in the pipe
         was_ready = worker.ready
-        how = self.pool.remove(worker)
+        code = self.pool.remove(worker)
         if not was_ready:
             self.startup_failures += 1
             if self.startup_failures > MAX_STARTUP_FAILURES:
                 raise fatal(self.pool.ctx.rules_dir or "rules", "engine-crash",
-                            f"workers keep dying while loading the rules ({how})")
-        if worker.assigned:
+                            f"workers keep dying while loading the rules ({describe_exit(code)})")
+        stopped = not why and (self.stop or code in (-signal.SIGTERM, -signal.SIGHUP, -signal.SIGINT))
+        if worker.assigned and not stopped:
             culprit = worker.assigned.popleft()
             self.inflight_bytes -= len(culprit.data)
-            self.finish(culprit, True, self.crash_record(culprit, why or how))
-            self.requeue.extendleft(reversed(worker.assigned))
+            self.finish(culprit, True, self.crash_record(culprit, why or describe_exit(code)))
+        self.requeue.extendleft(reversed(worker.assigned))
 
     def crash_record(self, job: Job, how: str) -> bytes:
         try:
@@ -902,6 +977,8 @@ def _run(input_path: str, output_path: str | None, workers: int, as_of: dt.date 
     graceful = False
     try:
         wait_ready(pool, pool.spawn())
+        if stop:  # interrupted while the rules loaded: leave OUTPUT alone
+            return EXIT_SIGINT if stop[0] == signal.SIGINT else EXIT_SIGTERM
         output, done = open_output(output_path, resume)
         reader = Reader(stream, source)
         start_bytes = reader.skip(done.last_line)

@@ -34,7 +34,21 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
                       show_default=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """`batch` is imported only when it runs: it is a large module and `advise` starts cold."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "batch"])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "batch":
+            from .batch import batch_command
+
+            return batch_command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="followup-advisor")
 def main() -> None:
     """Is a (second) follow-up after a job interview okay here, and when?"""
@@ -305,6 +319,7 @@ def _default_scenarios() -> str:
     from .init import stock_scenarios_dir
 
     return "scenarios" if os.path.isdir("scenarios") else stock_scenarios_dir()
+
 
 
 if __name__ == "__main__":  # pragma: no cover

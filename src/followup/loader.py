@@ -179,7 +179,11 @@ def parse_text(path: str, text: str, lenient: bool = False) -> Node:
         raise FollowupError([Diagnostic(Location(path), "empty-file", "file is empty")])
     problems: list[Diagnostic] = []
     budget = [MAX_VALUES]
-    tree = _build(path, root, problems, budget, 0)
+    try:
+        tree = _build(path, root, problems, budget, 0)
+    finally:  # the constructor remembers every object it built: forget them per document
+        _constructor.constructed_objects.clear()
+        _constructor.recursive_objects.clear()
     if problems and not lenient:
         raise FollowupError(problems)
     tree.problems = problems
