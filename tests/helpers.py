@@ -35,3 +35,19 @@ def add_rule_file(rules_dir: str, name: str, text: str) -> str:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
     return path
+
+
+def delete_rule(rules_dir: str, rule_id: str) -> None:
+    """Remove a rule from its file and from every `overrides` list that names it."""
+    for name in os.listdir(rules_dir):
+
+        def drop(data: Any) -> None:
+            if isinstance(data, dict) and isinstance(data.get("rules"), list):
+                data["rules"] = [r for r in data["rules"] if r.get("id") != rule_id]
+                for r in data["rules"]:
+                    if rule_id in r.get("overrides", []):
+                        r["overrides"].remove(rule_id)
+                        if not r["overrides"]:
+                            del r["overrides"]
+
+        edit_yaml(os.path.join(rules_dir, name), drop)

@@ -28,7 +28,7 @@ from followup.loader import load_file, parse_text
 from followup.scenarios import fixture_files, load_cases
 
 from . import reference as ref
-from .helpers import RULES, SCENARIOS, copy_rules, edit_yaml
+from .helpers import RULES, SCENARIOS, copy_rules, delete_rule, edit_yaml
 
 ADVISOR = load_advisor(RULES)
 RULESET = ADVISOR.ruleset
@@ -240,19 +240,6 @@ def test_generated_scenarios_agree(doc: dict[str, Any]) -> None:
 # used to win; two hand edits make a tie of equal priority (ambiguous-answer) and a channel
 # `{fact: X}` whose fact may be absent. Each variant is a copy of the rules in a temporary folder.
 
-def _delete_rule(rules_dir: str, rule_id: str) -> None:
-    for name in os.listdir(rules_dir):
-        def drop(data: Any) -> None:
-            if isinstance(data, dict) and isinstance(data.get("rules"), list):
-                data["rules"] = [r for r in data["rules"] if r.get("id") != rule_id]
-                for r in data["rules"]:
-                    if rule_id in r.get("overrides", []):
-                        r["overrides"].remove(rule_id)
-                        if not r["overrides"]:
-                            del r["overrides"]
-        edit_yaml(os.path.join(rules_dir, name), drop)
-
-
 def _edit_rule(rules_dir: str, file: str, rule_id: str, change: Any) -> None:
     def edit(data: Any) -> None:
         for r in data["rules"]:
@@ -276,7 +263,7 @@ def variants(tmp_path_factory: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for rule in RULESET.rules:
         rules = copy_rules(str(tmp_path_factory.mktemp(f"del-{rule.id}")))
-        _delete_rule(rules, rule.id)
+        delete_rule(rules, rule.id)
         try:
             out[f"without {rule.id}"] = load_advisor(rules)
         except FollowupError:

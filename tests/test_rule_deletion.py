@@ -11,34 +11,17 @@ from followup.errors import FollowupError
 from followup.rules import load_rules
 from followup.scenarios import fixture_files, load_cases, run_case
 
-from .helpers import RULES, SCENARIOS, copy_rules, edit_yaml
+from .helpers import RULES, SCENARIOS, copy_rules, delete_rule
 
 STOCK = load_rules(RULES)
 CASES = [c for f in fixture_files([SCENARIOS]) for c in load_cases(f)]
-
-
-def _delete(rules_dir: str, rule_id: str) -> None:
-    """Remove the rule from its file and from every `overrides` list that names it."""
-    for name in os.listdir(rules_dir):
-        path = os.path.join(rules_dir, name)
-
-        def drop(data):
-            if isinstance(data, dict) and isinstance(data.get("rules"), list):
-                data["rules"] = [r for r in data["rules"] if r.get("id") != rule_id]
-                for r in data["rules"]:
-                    if rule_id in r.get("overrides", []):
-                        r["overrides"].remove(rule_id)
-                        if not r["overrides"]:
-                            del r["overrides"]
-
-        edit_yaml(path, drop)
 
 
 @pytest.mark.parametrize("rule_id", [r.id for r in STOCK.rules])
 def test_deleting_the_rule_fails_a_fixture(rule_id, tmp_path):
     """With this one rule deleted, some fixture case no longer gets its expected answer."""
     rules = copy_rules(str(tmp_path))
-    _delete(rules, rule_id)
+    delete_rule(rules, rule_id)
     try:
         advisor = load_advisor(rules)
     except FollowupError as exc:

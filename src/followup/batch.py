@@ -66,6 +66,7 @@ from .batch_answer import Context
 from .batch_io import (STDOUT, Fatal, Progress, Reader, error_record, fatal, open_input, open_output,
                        record_id)
 from .batch_workers import STARTUP_TIMEOUT, Pool, describe_exit, wait_ready
+from .cli import date_option
 from .errors import Diagnostic, Location
 
 # multiprocessing and the loader are imported where used (here, .batch_workers, .batch_answer):
@@ -412,16 +413,7 @@ def _quiet_stdout() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# the command (registered by cli.py: main.add_command(batch_command))
-
-
-def _date(ctx: Any, param: Any, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+# the command (cli.py loads it lazily under the name `batch`)
 
 
 @click.command("batch", context_settings={"help_option_names": ["-h", "--help"]})
@@ -430,7 +422,7 @@ def _date(ctx: Any, param: Any, value: str | None) -> dt.date | None:
               help="write the results here (default: stdout); needed for --resume")
 @click.option("--workers", type=click.IntRange(1, MAX_WORKERS), default=None, metavar="N",
               help="worker processes (default: the number of CPUs)")
-@click.option("--as-of", "as_of", metavar="DATE", callback=_date, default=None,
+@click.option("--as-of", "as_of", metavar="DATE", callback=date_option, default=None,
               help="the day the question is asked, for every scenario (overrides their as_of)")
 @click.option("--rules", "rules", metavar="DIR", default=None,
               help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)")

@@ -11,7 +11,8 @@ import click
 from .errors import FollowupError
 
 
-def _date(ctx: Any, param: Any, value: str | None) -> dt.date | None:
+def date_option(ctx: Any, param: Any, value: str | None) -> dt.date | None:
+    """Click callback for a date option (--as-of): YYYY-MM-DD, else a usage error (exit 2)."""
     if value is None:
         return None
     try:
@@ -28,7 +29,7 @@ def _fail(exc: FollowupError) -> None:
 
 RULES = click.option("--rules", "rules", metavar="DIR", default=None,
                      help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)")
-AS_OF = click.option("--as-of", "as_of", metavar="DATE", callback=_date, default=None,
+AS_OF = click.option("--as-of", "as_of", metavar="DATE", callback=date_option, default=None,
                      help="the day the question is asked (overrides the scenario's as_of)")
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                       show_default=True)
