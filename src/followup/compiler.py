@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import Diagnostic, FollowupError
 from .facts import FACTS
-from .model import Condition, Rule, RuleSet, Test, Value
+from .model import Condition, RuleSet, Test, Value
 
 MAX_ALTERNATIVES = 16  # engine rules per YAML rule
 MAX_PATTERNS = 16  # patterns in one `all` (fault 5)

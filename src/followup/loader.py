@@ -8,7 +8,6 @@ number of values after alias expansion, and the nesting depth.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any, Union
 
 import yaml

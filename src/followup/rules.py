@@ -200,7 +200,7 @@ def _vocabulary(v: _V, doc: Node | None) -> tuple[dict[str, tuple[str, ...]], di
                 if ok and (not isinstance(item.value, str) or NAME_PATTERN.match(item.value)):
                     allowed.append(item.value)
                 else:
-                    v.add(item.loc, "wrong-type", f"vocabulary value must be a lower-case word")
+                    v.add(item.loc, "wrong-type", "vocabulary value must be a lower-case word")
         else:
             v.add(items.loc, "wrong-type", "values must be a list")
         vocab[field] = tuple(allowed)
