@@ -65,14 +65,15 @@ def load_advisor(directory: str | None = None) -> Advisor:
     modification times: a cold `followup advise` skips re-reading unchanged rules)."""
     path = os.path.abspath(rules_dir(directory))
     if path not in _cache:
-        loaded = _read_cache(path)
+        target = _cache_file(path)  # keyed by the files as they are before reading them
+        loaded = _read_cache(target)
         if loaded is None:
             from .compiler import compile_rules
             from .rules import load_rules
 
             ruleset = load_rules(path)
             loaded = (ruleset, compile_rules(ruleset))
-            _write_cache(path, loaded)
+            _write_cache(target, loaded)
         ruleset, compiled = loaded
         _cache[path] = Advisor(ruleset, compiled, Evaluator(compiled, path))
     return _cache[path]
@@ -99,8 +100,7 @@ def _cache_file(path: str) -> str | None:
     return os.path.join(base, f"rules-{key}.pickle")
 
 
-def _read_cache(path: str) -> tuple[RuleSet, Compiled] | None:
-    target = _cache_file(path)
+def _read_cache(target: str | None) -> tuple[RuleSet, Compiled] | None:
     if target is None or not os.path.exists(target):
         return None
     import pickle
@@ -116,8 +116,7 @@ def _read_cache(path: str) -> tuple[RuleSet, Compiled] | None:
     return loaded
 
 
-def _write_cache(path: str, loaded: tuple[RuleSet, Compiled]) -> None:
-    target = _cache_file(path)
+def _write_cache(target: str | None, loaded: tuple[RuleSet, Compiled]) -> None:
     if target is None:
         return
     import pickle

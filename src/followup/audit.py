@@ -104,9 +104,23 @@ def read_record(path: str) -> tuple[Node, dict[str, Any]]:
     if root.value["format"].value != FORMAT:
         raise FollowupError([Diagnostic(root.value["format"].loc, "unknown-value",
                                         f"not a {FORMAT} record: {root.value['format'].value!r}")])
+    from .scenario import parse_date
+
     record = {k: v.plain() for k, v in root.value.items() if k != "scenario"}
-    if not isinstance(record["rules"], dict) or not isinstance(record["answer"], dict):
-        raise FollowupError([Diagnostic(root.loc, "wrong-type", "rules and answer must be objects")])
+    as_of = parse_date(record["as_of"])
+    if as_of is None:
+        problems.append(Diagnostic(root.value["as_of"].loc, "bad-date", "as_of is not a date YYYY-MM-DD"))
+    record["as_of"] = as_of
+    if not isinstance(record["rules"], dict) or not all(isinstance(v, str) for v in record["rules"].values()):
+        problems.append(Diagnostic(root.value["rules"].loc, "wrong-type", "rules must map rule ids to hashes"))
+    answer = record["answer"]
+    if not isinstance(answer, dict) or not all(
+            isinstance(answer.get(k, []), list) and all(isinstance(x, dict) for x in answer.get(k, []))
+            for k in ("reasons", "conflicts")):
+        problems.append(Diagnostic(root.value["answer"].loc, "wrong-type",
+                                   "answer must be an answer object (reasons and conflicts lists of objects)"))
+    if problems:
+        raise FollowupError(problems)
     return root.value["scenario"], record
 
 

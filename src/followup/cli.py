@@ -15,10 +15,12 @@ def date_option(ctx: Any, param: Any, value: str | None) -> dt.date | None:
     """Click callback for a date option (--as-of): YYYY-MM-DD, else a usage error (exit 2)."""
     if value is None:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+    from .scenario import parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD")
+    return day
 
 
 def _fail(exc: FollowupError) -> None:
@@ -137,15 +139,11 @@ def replay(record: str, rules: str | None, fmt: str) -> None:
     try:
         advisor = load_advisor(rules)
         node, doc = read_record(record)
-        as_of = dt.date.fromisoformat(str(doc["as_of"])) if isinstance(doc["as_of"], str) else doc["as_of"]
-        rec = advisor.evaluate(advisor.scenario(node, as_of=as_of))
+        rec = advisor.evaluate(advisor.scenario(node, as_of=doc["as_of"]))
         result = compare(doc, advisor.ruleset, rec)
     except FollowupError as exc:
         _fail(exc)
         return
-    except ValueError:
-        click.echo(f"{record}:1:1: error: bad-date: as_of is not a date YYYY-MM-DD", err=True)
-        sys.exit(2)
     if fmt == "json":
         click.echo(json.dumps({"same": result.same, "differences": [
             {"key": k, "recorded": a, "now": b} for k, a, b in result.differences],

@@ -90,7 +90,7 @@ def _claims(ruleset: RuleSet, ids: tuple[str, ...] | list[str]) -> list[dict[str
 
 
 def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, list[list[Literal]]],
-                what_changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                what_changes: list[dict[str, Any]], compiled: Any) -> list[dict[str, Any]]:
     """All events of one evaluation, in order: facts, firings, rules that did not fire, the outcome
     of each fired rule, the answer, its conflicts and what would change it."""
     events: list[dict[str, Any]] = []
@@ -110,7 +110,7 @@ def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, l
                 consumers.setdefault(f"{name}={_show(value)}", []).append(f.rule)
     for f in rec.firings:
         rule = ruleset.rule(f.rule)
-        lits = alternatives[f.rule][f.alternative]
+        lits = compiled.rules[f"{f.rule}#{f.alternative}"].literals  # what the engine matched
         matched = []
         for lit in lits:
             actual = f.matched.get(lit.fact, rec.facts.get(lit.fact))
@@ -263,7 +263,7 @@ def explain(advisor: Any, scenario: Scenario) -> tuple[Recommendation, list[dict
     rec = advisor.evaluate(scenario)
     alternatives = {rule.id: dnf(rule.when) for rule in advisor.ruleset.rules}
     changes = what_would_change(advisor, scenario, rec)
-    return rec, build_trace(advisor.ruleset, rec, alternatives, changes)
+    return rec, build_trace(advisor.ruleset, rec, alternatives, changes, advisor.compiled)
 
 
 def lineage(trace: list[dict[str, Any]]) -> dict[str, Any]:

@@ -203,8 +203,6 @@ def load_file(path: str, lenient: bool = False) -> Node:
     return parse_text(path, decode(path, data), lenient)
 
 
-class _Stop(Exception):
-    pass
 
 
 def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], depth: int) -> Node:
@@ -264,12 +262,14 @@ def from_plain(path: str, value: Any, line: int = 1) -> Node:
     """Wrap already-parsed JSON values (json.loads) as a tree, every node located at `line`: the
     fast path for many scenarios. Strings that look like dates stay strings, as in JSON. Callers
     re-parse with parse_text for exact locations when validation finds a problem."""
-    return _wrap(value, Location(path, line, 1))
+    return _wrap(value, Location(path, line, 1), 1)
 
 
-def _wrap(value: Any, loc: Location) -> Node:
+def _wrap(value: Any, loc: Location, depth: int) -> Node:
+    if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
+        raise FollowupError([Diagnostic(loc, "too-deep", f"values nest deeper than {MAX_DEPTH} levels")])
     if isinstance(value, dict):
-        return Node({k: _wrap(v, loc) for k, v in value.items()}, loc, dict.fromkeys(value, loc))
+        return Node({k: _wrap(v, loc, depth + 1) for k, v in value.items()}, loc, dict.fromkeys(value, loc))
     if isinstance(value, list):
-        return Node([_wrap(v, loc) for v in value], loc)
+        return Node([_wrap(v, loc, depth + 1) for v in value], loc)
     return Node(value, loc)

@@ -469,7 +469,7 @@ class _Context:
             if val.is_map:
                 if v.keys(val, {"fact"}, ("fact",), "channel"):
                     fact = val.value["fact"].value
-                    if FACTS.get(fact) is None or FACTS[fact].type != "enum":
+                    if not isinstance(fact, str) or FACTS.get(fact) is None or FACTS[fact].type != "enum":
                         v.add(val.value["fact"].loc, "unknown-fact", f"channel fact {fact!r} must be an enumerated scenario fact")
                     elif not set(self.vocab.get(fact, ())) <= set(channels):
                         v.add(val.value["fact"].loc, "unknown-value", f"values of {fact!r} are not all channels")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from .errors import Diagnostic, FollowupError, Location, did_you_mean
@@ -24,13 +25,17 @@ SHAPE: dict[str, Any] = {
 MAX_HISTORY = 100
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_date(value: Any) -> dt.date | None:
-    """A date from a YAML date or an ISO `YYYY-MM-DD` string; None when it is neither."""
+    """A date from a YAML date or a `YYYY-MM-DD` string (only that form: Python also reads
+    `2026-W46-4` and `20261120`); None when it is neither."""
     if isinstance(value, dt.datetime):
         return None
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and len(value) == 10:
+    if isinstance(value, str) and ISO_DATE.match(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -69,6 +74,8 @@ class _Checker:
         return out
 
     def check_value(self, node: Node, spec: Any, path: str) -> dict[str, Any]:
+        if node.bad:  # the loader reported this value already
+            return {}
         if isinstance(spec, dict):
             return self.check_map(node, spec, path)
         if isinstance(spec, list):
@@ -82,7 +89,7 @@ class _Checker:
         if kind == "date":
             day = parse_date(value)
             if day is None:
-                if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+                if isinstance(value, str) and ISO_DATE.match(value):
                     self.add(node.loc, "bad-date", f"{path}: {value!r} is not a real date")
                     return {}
                 return self._wrong(node, path, "a date YYYY-MM-DD")
@@ -150,7 +157,8 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
                 day, loc = got["history.date"]
                 kind = got["history.kind"]
                 outcome = got.get("history.outcome")
-                if kind == "reply" and outcome is None and entry.is_map and "outcome" not in entry.value:
+                given = entry.value.get("outcome") if entry.is_map else None
+                if kind == "reply" and outcome is None and (given is None or given.value is None):
                     chk.add(entry.loc, "missing-field", "history.outcome is required for a reply",
                             "one of: " + ", ".join(ruleset.vocabulary.get("history.outcome", ())))
                 if kind != "reply" and outcome is not None:
@@ -163,7 +171,8 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
         chk.add(node.loc, "missing-field", "interview.date is required")
     file_as_of = values.get("as_of")
     effective = as_of or (file_as_of[0] if file_as_of else None) or today
-    if effective is None and not (node.is_map and "as_of" in node.value):
+    as_of_given = node.is_map and "as_of" in node.value and node.value["as_of"].value is not None
+    if effective is None and not as_of_given:
         chk.add(node.loc, "missing-field", "as_of is required (or give --as-of)")
     if interview and effective:
         iday = interview[0]
@@ -182,13 +191,13 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
             if key in values and values[key][0] < iday:
                 chk.add(values[key][1], "date-before-interview",
                         f"{key} {values[key][0]} is before the interview on {iday}")
-    if chk.problems:
+    if interview is None and not chk.problems:  # e.g. interview: {date: null} under a bad tag
+        chk.add(node.loc, "missing-field", "interview.date is required")
+    if chk.problems or interview is None or effective is None:
         raise FollowupError(chk.problems)
-    assert interview is not None and effective is not None
     fields: dict[str, Any] = {}
-    for path in ruleset.vocabulary:
-        if not path.startswith("history.") and path in _SCENARIO_ENUMS:
-            fields[path] = values.get(path, ruleset.defaults.get(path))
+    for path in _SCENARIO_ENUMS:
+        fields[path] = values.get(path, ruleset.defaults.get(path))
     for path in ("company.name", "interview.interviewer", "position.title"):
         fields[path] = values.get(path)
     return Scenario(

@@ -17,6 +17,7 @@ from .advisor import Advisor
 from .errors import Diagnostic, FollowupError, Location, did_you_mean
 from .loader import Node, load_file
 from .model import Recommendation
+from .scenario import parse_date
 
 ANSWER_KEYS = ("action", "verdict", "contact", "earliest", "latest", "channel", "summary",
                "rules_digest")
@@ -102,14 +103,21 @@ def load_cases(path: str) -> list[Case]:
         if has_inline == has_file:
             add(node.loc, "missing-key", f"case {name.value!r} needs exactly one of 'scenario' or 'scenario_file'")
             continue
-        as_of = node.value.get("as_of")
+        as_of_node = node.value.get("as_of")
+        as_of = parse_date(as_of_node.value) if as_of_node is not None else None
+        if as_of_node is not None and as_of is None:
+            add(as_of_node.loc, "bad-date", f"case {name.value!r}: as_of must be a date YYYY-MM-DD")
+            continue
+        if has_file and not isinstance(node.value["scenario_file"].value, str):
+            add(node.value["scenario_file"].loc, "wrong-type", "scenario_file must be a path")
+            continue
         desc = node.value.get("description")
         cases.append(Case(
             file=path, name=name.value, description=desc.value if desc and isinstance(desc.value, str) else "",
             scenario=node.value.get("scenario"),
             scenario_file=(os.path.join(os.path.dirname(path), node.value["scenario_file"].value)
                            if has_file else None),
-            as_of=as_of.value if as_of is not None and isinstance(as_of.value, dt.date) else None,
+            as_of=as_of,
             expect=expect.plain(), loc=node.loc,
             golden=bool(node.value["golden"].value) if "golden" in node.value else False))
     if problems:
