@@ -166,3 +166,11 @@ def test_replay_refuses_what_is_not_a_record(tmp_path):
     result = run("replay", str(bogus), "--rules", RULES)
     assert result.exit_code == 2
     assert f"{bogus}:1:12: error: unknown-value: not a followup-audit/1 record" in result.output
+
+
+def test_cli_levels_are_the_explain_levels():
+    """The --level choices are exactly the filters explain defines."""
+    from followup.cli import LEVELS
+    from followup.explain import LEVEL_EVENTS
+
+    assert tuple(LEVEL_EVENTS) == LEVELS

@@ -10,6 +10,8 @@ import click
 
 from .errors import FollowupError
 
+LEVELS = ("answer", "fired", "full")  # as explain.LEVEL_EVENTS; not imported here to keep start-up light
+
 
 def date_option(ctx: Any, param: Any, value: str | None) -> dt.date | None:
     """Click callback for a date option (--as-of): YYYY-MM-DD, else a usage error (exit 2)."""
@@ -97,7 +99,7 @@ def advise(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, re
 @AS_OF
 @RULES
 @FORMAT
-@click.option("--level", type=click.Choice(["answer", "fired", "full"]), default="full", show_default=True,
+@click.option("--level", type=click.Choice(LEVELS), default="full", show_default=True,
               help="how much of the recorded trace to show")
 def explain(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, level: str) -> None:
     """Explain one SCENARIO's answer: every rule that fired and why, the rules that did not,

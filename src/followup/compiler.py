@@ -274,9 +274,7 @@ def _depths(ruleset: RuleSet, producers: dict[str, list[str]], problems: list[Di
     deepest rule whose facts it reads. A cycle is an error."""
     reads: dict[str, set[str]] = {}
     for rule in ruleset.rules:
-        names: set[str] = set()
-        _derived_reads(rule.when, names)
-        reads[rule.id] = {p for n in names for p in producers.get(n, [])}
+        reads[rule.id] = {p for n in ruleset.reads(rule.id) for p in producers.get(n, [])}
     depth: dict[str, int] = {}
     state: dict[str, int] = {}
 
@@ -299,12 +297,3 @@ def _depths(ruleset: RuleSet, producers: dict[str, list[str]], problems: list[Di
     for rule in ruleset.rules:
         visit(rule.id, [])
     return depth
-
-
-def _derived_reads(cond: Condition, out: set[str]) -> None:
-    if cond.kind == "test":
-        assert cond.test is not None
-        if cond.test.fact not in FACTS:
-            out.add(cond.test.fact)
-    for c in cond.children:
-        _derived_reads(c, out)

@@ -108,7 +108,8 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
     earliest = windows["earliest"][0] if "earliest" in windows else None
     latest = windows["latest"][0] if "latest" in windows else None
     channel = answer.get("channel")
-    if answer["action"] in ruleset.no_channel_for:
+    quiet = answer["action"] in ruleset.no_channel_for  # nothing is to be sent
+    if quiet:
         channel, earliest, latest = None, None, None
         for part in ("channel", "earliest", "latest"):
             decided_by.pop(part, None)
@@ -123,7 +124,6 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
 
     # advice on the message; when nothing is to be sent, only from the rules that decided that
     deciders = set(decided_by.values())
-    quiet = answer["action"] in ruleset.no_channel_for
     advice: list[str] = []
     advising: set[str] = set()
     for rid in sorted(active, key=lambda r: (-rules[r].priority, first[r].order)):
@@ -154,8 +154,7 @@ def _shaping(ruleset: RuleSet, first: dict[str, Firing], active: list[str],
              decided_by: dict[str, str], advising: set[str]) -> set[str]:
     """Rules that set a part of the answer, and the rules whose derived facts those tested
     (transitively)."""
-    out = set(decided_by.values())
-    out |= {rid for rid in active if ruleset.rule(rid).advice and rid in advising}
+    out = set(decided_by.values()) | advising
     producers: dict[str, list[str]] = {}
     for rid, firing in first.items():
         for name, _ in firing.asserted:

@@ -38,6 +38,8 @@ class EngineError(FollowupError):
 
 
 _handles: dict[str, int] = {}
+# engine property of each fact the engine sees (free text never enters a fact: faults 10, 11)
+_ENGINE_KEYS = {name: key(name) for name, spec in FACTS.items() if spec.type != "text"}
 
 
 def _matched(engine_rule: Any, message_text: str) -> dict[str, Value]:
@@ -53,11 +55,6 @@ def _matched(engine_rule: Any, message_text: str) -> dict[str, Value]:
             matched[kind[2:]] = fact.get("v")
     return matched
 
-
-def version() -> str:
-    from importlib.metadata import version as _v
-
-    return _v("durable-rules")
 
 
 class Evaluator:
@@ -79,10 +76,9 @@ class Evaluator:
         """Assert the scenario's facts, let the rules chain, return the firings in order."""
         scenario: dict[str, Any] = {"sid": SID, "kind": SCENARIO_KIND}
         for name, value in facts.items():
-            spec = FACTS.get(name)
-            if spec is None or spec.type == "text":
-                continue
-            scenario[key(name)] = value.isoformat() if isinstance(value, dt.date) else value
+            prop = _ENGINE_KEYS.get(name)
+            if prop is not None:
+                scenario[prop] = value.isoformat() if isinstance(value, dt.date) else value
         text = json.dumps(scenario)
         stored: list[str] = []
         firings: list[Firing] = []

@@ -14,11 +14,10 @@ import datetime as dt
 from typing import Any
 
 from .compiler import Literal, dnf
-from .decide import PARTS, show_date
+from .decide import ORDER, show_date
 from .facts import FACTS
 from .model import Recommendation, Rule, RuleSet, Scenario
 
-LEVELS = ("answer", "fired", "full")
 # which events each level shows: a filter over the one trace
 LEVEL_EVENTS = {
     "answer": {"answer", "conflict", "change"},
@@ -181,11 +180,7 @@ def _first_failure(rule: Rule, alts: list[list[Literal]], known: dict[str, Any],
 def _outcomes(ruleset: RuleSet, rec: Recommendation) -> list[dict[str, Any]]:
     """For each fired rule: what it decided, or what beat it and by which declared precedence."""
     out = []
-    first = []
-    for f in rec.firings:
-        if f.rule not in first:
-            first.append(f.rule)
-    for rid in first:
+    for rid in rec.fired:
         rule = ruleset.rule(rid)
         event: dict[str, Any] = {"event": "outcome", "rule": rid}
         if rid in rec.overridden:
@@ -195,7 +190,7 @@ def _outcomes(ruleset: RuleSet, rec: Recommendation) -> list[dict[str, Any]]:
         else:
             decided = [p for p, r in rec.decided_by.items() if r == rid]
             lost = []
-            for part in (*PARTS, "earliest", "latest"):
+            for part in ORDER:
                 if part in rule.answer and part not in decided and part in rec.decided_by:
                     winner = ruleset.rule(rec.decided_by[part])
                     if part in ("earliest", "latest"):

@@ -13,11 +13,11 @@ import itertools
 import os
 
 from .compiler import compile_rules, dnf, domains, satisfiable
+from .decide import PARTS
 from .errors import Diagnostic, FollowupError, Location
-from .model import Condition, Rule, RuleSet
+from .model import Rule, RuleSet
 from .rules import load_rules
 
-DECIDED_PARTS = ("action", "verdict", "contact", "channel")
 
 
 def lint(directory: str) -> list[Diagnostic]:
@@ -61,11 +61,11 @@ def _ambiguous(ruleset: RuleSet) -> list[Diagnostic]:
     doms = domains(ruleset)
     alts = {r.id: dnf(r.when) for r in ruleset.rules}
     out = []
-    setters = [r for r in ruleset.rules if any(p in r.answer for p in DECIDED_PARTS)]
+    setters = [r for r in ruleset.rules if any(p in r.answer for p in PARTS)]
     for a, b in itertools.combinations(setters, 2):
         if a.priority != b.priority or a.id in b.overrides or b.id in a.overrides:
             continue
-        parts = [p for p in DECIDED_PARTS if p in a.answer and p in b.answer and a.answer[p] != b.answer[p]]
+        parts = [p for p in PARTS if p in a.answer and p in b.answer and a.answer[p] != b.answer[p]]
         if not parts:
             continue
         if any(satisfiable(x + y, doms) for x in alts[a.id] for y in alts[b.id]):
@@ -99,15 +99,8 @@ def _claims(ruleset: RuleSet) -> list[Diagnostic]:
 
 def _unused(ruleset: RuleSet) -> list[Diagnostic]:
     tested: set[str] = set(ruleset.branch_facts)
-
-    def walk(c: Condition) -> None:
-        if c.test is not None:
-            tested.add(c.test.fact)
-        for ch in c.children:
-            walk(ch)
-
     for rule in ruleset.rules:
-        walk(rule.when)
+        tested.update(t.fact for t in rule.tests())
     out = []
     for rule in ruleset.rules:
         for name, _ in rule.facts:

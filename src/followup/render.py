@@ -69,9 +69,6 @@ def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def diagnostics_json(diags: list[Any]) -> str:
-    return json.dumps({"errors": [d.to_json() for d in diags]}, indent=2)
-
 
 def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
     """The explanation of one answer, top to bottom from inputs to the answer, at a level."""

@@ -13,6 +13,7 @@ import os
 import re
 from typing import Any
 
+from .decide import ORDER, _PLACEHOLDER
 from .errors import Diagnostic, FollowupError, Location, did_you_mean
 from .facts import ENUM_SOURCE, FACTS
 from .loader import Node, load_file
@@ -24,8 +25,6 @@ RULE_KEYS = {"id", "description", "sources", "priority", "overrides", "when", "t
 THEN_KEYS = {"facts", "action", "verdict", "contact", "channel", "earliest", "latest", "advice"}
 OPERATORS = ("equals", "one_of", "<", "<=", ">", ">=", "exists")
 OP_ALIASES = {"one-of": "one_of"}
-ANSWER_PLACEHOLDERS = ("action", "verdict", "contact", "channel", "earliest", "latest")
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 MAX_PRIORITY = 1000
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -426,8 +425,8 @@ class _Context:
     def placeholders(self, node: Node) -> None:
         if not isinstance(node.value, str):
             return
-        allowed = set(self.names) | set(ANSWER_PLACEHOLDERS)
-        for name in PLACEHOLDER.findall(node.value):
+        allowed = set(self.names) | set(ORDER)
+        for name in _PLACEHOLDER.findall(node.value):
             if name not in allowed:
                 self.v.add(node.loc, "unknown-placeholder", f"{{{name}}} is not a fact or answer part",
                            did_you_mean(name, sorted(allowed)))
