@@ -131,11 +131,11 @@ def compare(record: dict[str, Any], ruleset: RuleSet, rec: Recommendation) -> Re
     for key in COMPARED:
         a, b = then.get(key), now.get(key)
         if key == "reasons":
-            a = [r.get("rule") for r in a or []] if isinstance(a, list) else a
-            b = [r["rule"] for r in b]
+            a = [r.get("rule") for r in a] if isinstance(a, list) else a
+            b = [r["rule"] for r in now["reasons"]]
         if key == "conflicts":
-            a = [f"{c.get('conflict')}:{c.get('took', {}).get('side')}" for c in a or []] if isinstance(a, list) else a
-            b = [f"{c['conflict']}:{c['took']['side']}" for c in b]
+            a = [f"{c.get('conflict')}:{c.get('took', {}).get('side')}" for c in a] if isinstance(a, list) else a
+            b = [f"{c['conflict']}:{c['took']['side']}" for c in now["conflicts"]]
         if a != b:
             diffs.append((key, a, b))
     old = record["rules"]

@@ -324,8 +324,8 @@ def stop_signals() -> Iterator[list[int]]:
     try:
         yield stop
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def run_batch(input_path: str, output_path: str | None, workers: int | None, as_of: dt.date | None,

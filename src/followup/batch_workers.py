@@ -9,7 +9,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .batch_answer import answer_line, internal_error
 from .batch_io import Fatal, fatal
@@ -18,7 +18,6 @@ from .errors import Diagnostic, FollowupError, Location
 # multiprocessing and the Advisor are imported where used
 if TYPE_CHECKING:  # pragma: no cover
     from multiprocessing.connection import Connection
-    from multiprocessing.context import BaseContext
     from multiprocessing.process import BaseProcess
 
     from .advisor import Advisor
@@ -88,7 +87,7 @@ def _serve(conn: Connection, advisor: Advisor, ctx: Context, crash_id: str | Non
             conn.send((line, is_error, out))
 
 
-def _context() -> BaseContext:
+def _context() -> Any:  # a multiprocessing context (BaseContext does not declare Process)
     import multiprocessing
 
     fork = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()

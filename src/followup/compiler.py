@@ -244,9 +244,9 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
                                    f"near 512 (limit {MAX_DISTINCT_TESTS}): merge or drop rules"))
     # fault 4: a fact that satisfies more than 64 sibling tests is rejected; bound how many tests
     # one fact can satisfy at once (one equality per field, every != and comparison, exists)
-    for kind, tests in sorted(tests_per_kind.items()):
+    for kind, kind_tests in sorted(tests_per_kind.items()):
         per_field: dict[str, dict[str, int]] = {}
-        for fact, op, _ in tests:
+        for fact, op, _ in kind_tests:
             slot = per_field.setdefault(fact, {})
             slot[op] = slot.get(op, 0) + 1
         counts = {fact: min(ops.get("equals", 0), 1) + sum(n for op, n in ops.items() if op != "equals")

@@ -96,9 +96,9 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
                                                 f"{answer[part]!r} and {value!r}",
                                                 "give one a higher priority or an 'overrides'")])
     for part in ORDER:
-        held = best.get(part) or windows.get(part)
-        if held is not None:
-            decided_by[part] = held[1].id
+        decider = (best[part][1] if part in best else windows[part][1] if part in windows else None)
+        if decider is not None:
+            decided_by[part] = decider.id
 
     unmatched = "action" not in answer
     if unmatched:

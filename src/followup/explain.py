@@ -66,7 +66,7 @@ def _holds_one(lit: Literal, actual: Any) -> bool:
         return not any(actual == w and type(actual) is type(w) for w in want)
     if isinstance(actual, bool) or not isinstance(actual, int):
         return False
-    return {"<": actual < want, "<=": actual <= want, ">": actual > want, ">=": actual >= want}[lit.op]
+    return bool({"<": actual < want, "<=": actual <= want, ">": actual > want, ">=": actual >= want}[lit.op])
 
 
 def literal_text(lit: Literal, actual: Any, present: bool) -> str:
@@ -244,7 +244,8 @@ def what_would_change(advisor: Any, scenario: Scenario, rec: Recommendation) -> 
     for field in ("decision_by", "follow_up_after"):
         if getattr(scenario, field) is None:
             continue
-        other = advisor.evaluate(dataclasses.replace(scenario, **{field: None}))
+        other = advisor.evaluate(dataclasses.replace(scenario, decision_by=None) if field == "decision_by"
+                                 else dataclasses.replace(scenario, follow_up_after=None))
         if other.verdict != rec.verdict:
             events.append({"event": "change", "kind": "input", "input": f"timeline.{field}",
                            "from": getattr(scenario, field).isoformat(), "to": None,

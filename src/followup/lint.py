@@ -80,8 +80,8 @@ def _ambiguous(ruleset: RuleSet) -> list[Diagnostic]:
 def _claims(ruleset: RuleSet) -> list[Diagnostic]:
     cited: dict[str, Rule] = {}
     for rule in ruleset.rules:
-        for claim in rule.sources:
-            cited.setdefault(claim, rule)
+        for claim_id in rule.sources:
+            cited.setdefault(claim_id, rule)
     sources = Location(os.path.join(ruleset.directory, "sources.yaml"))
     out = []
     for claim in ruleset.claims.values():

@@ -165,7 +165,7 @@ class RuleSet:
         return {t.fact for t in self.rule(rule_id).tests() if t.fact in self.derived}
 
     def rule(self, rule_id: str) -> Rule:
-        index = self.__dict__.get("_index")
+        index: dict[str, Rule] | None = self.__dict__.get("_index")
         if index is None:
             index = {r.id: r for r in self.rules}
             object.__setattr__(self, "_index", index)

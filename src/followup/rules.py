@@ -316,7 +316,7 @@ def _answer_config(v: _V, doc: Node | None, vocab: dict[str, tuple[str, ...]]
 
 def _asserted(raw_rules: list[tuple[str, Node]]) -> list[tuple[str, Node, Location]]:
     """Every (derived fact name, value node, key location) that some rule's `then.facts` asserts."""
-    out = []
+    out: list[tuple[str, Node, Location]] = []
     for _, node in raw_rules:
         then = node.value.get("then") if node.is_map else None
         facts = then.value.get("facts") if then is not None and then.is_map else None

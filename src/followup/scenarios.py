@@ -236,8 +236,8 @@ def _compare(out: Outcome) -> None:
 
 def _error_matches(want: Any, got: dict[str, Any]) -> bool:
     if isinstance(want, str):
-        return want == got["code"]
-    return all(got.get(k) == v or (k == "message" and str(v) in str(got.get("message")))
+        return bool(want == got["code"])
+    return all(bool(got.get(k) == v) or (k == "message" and str(v) in str(got.get("message")))
                for k, v in want.items())
 
 
