@@ -132,12 +132,31 @@ def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, l
         seen.add(f.rule)
     known: dict[str, Any] = dict(rec.facts)
     known.update(derived)
+    missed: dict[str, dict[str, Any]] = {}
     for rule in ruleset.rules:
         if rule.id in seen:
             continue
         failed = _first_failure(rule, alternatives[rule.id], known, ruleset.branch_facts)
         if failed is not None:
-            events.append({"event": "not_fired", "rule": rule.id, "description": rule.description, **failed})
+            missed[rule.id] = failed
+    # a rule that only waits for a derived fact nobody asserted matters only if one of the rules
+    # that could assert it would have mattered itself (else it belongs to another branch)
+    asserters: dict[str, set[str]] = {}
+    for rule in ruleset.rules:
+        for name, _ in rule.facts:
+            asserters.setdefault(name, set()).add(rule.id)
+    changed = True
+    while changed:
+        changed = False
+        for rid, failed in list(missed.items()):
+            fact = failed["failed"]["fact"]
+            if fact not in FACTS and fact not in known and not (asserters.get(fact, set()) & set(missed)):
+                del missed[rid]
+                changed = True
+    for rule in ruleset.rules:
+        if rule.id in missed:
+            events.append({"event": "not_fired", "rule": rule.id, "description": rule.description,
+                           **missed[rule.id]})
     events.extend(_outcomes(ruleset, rec))
     answer = rec.to_json()
     events.append({"event": "answer", **{k: answer[k] for k in
