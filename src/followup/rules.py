@@ -553,7 +553,13 @@ class _Context:
         val_node = node.value[op_key]
         value = val_node.value
         if not isinstance(fact, str) or fact not in self.names:
-            v.add(fact_node.loc, "unknown-fact", f"unknown fact {fact!r}", did_you_mean(str(fact), self.names))
+            hint = did_you_mean(str(fact), self.names)
+            if isinstance(fact, str) and NAME_PATTERN.match(fact) and not hint.startswith("did you mean"):
+                # nothing close: a derived fact that no rule asserts (yet)
+                v.add(fact_node.loc, "never-fires", f"no rule asserts fact {fact!r} and no scenario fact has "
+                      "that name, so this test never holds", "assert it in some rule's then.facts")
+            else:
+                v.add(fact_node.loc, "unknown-fact", f"unknown fact {fact!r}", hint)
             return Condition("all")
         spec = FACTS.get(fact)
         ftype = spec.type if spec else "derived"
