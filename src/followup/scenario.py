@@ -51,71 +51,92 @@ class _Checker:
     def add(self, loc: Location, code: str, message: str, hint: str = "") -> None:
         self.problems.append(Diagnostic(loc, code, message, hint))
 
-    def check_map(self, node: Node, shape: dict[str, Any], prefix: str) -> dict[str, Any]:
-        """Check one mapping against its shape; returns the readable values by dotted path."""
-        out: dict[str, Any] = {}
-        where = prefix or "the scenario"
+    def check_map(self, node: Node, shape: dict[str, Any], prefix: str,
+                  out: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Check one mapping against its shape; the readable values go into `out` by dotted path."""
+        if out is None:
+            out = {}
         if node.bad:
             return out
         if not node.is_map:
-            self.add(node.loc, "wrong-type", f"{where} must be a mapping, not {_kind(node.value)}")
+            self.add(node.loc, "wrong-type", f"{prefix or 'the scenario'} must be a mapping, not {_kind(node.value)}")
             return out
         for key, child in node.value.items():
             path = f"{prefix}.{key}" if prefix else key
-            if key not in shape:
+            spec = shape.get(key)
+            if spec is None:
                 self.add(node.key_locs[key], "unknown-key", f"unknown key {_short(path)}",
                          did_you_mean(key, list(shape)))
-                continue
-            out.update(self.check_value(child, shape[key], path))
-        for key, spec in shape.items():
-            if isinstance(spec, str) and spec.endswith("!") and key not in node.value:
-                path = f"{prefix}.{key}" if prefix else key
-                self.add(node.loc, "missing-field", f"{path} is required")
+            elif not child.bad:
+                self.check_value(child, spec, path, out)
+        for key in _REQUIRED[id(shape)]:
+            if key not in node.value:
+                self.add(node.loc, "missing-field", f"{prefix + '.' if prefix else ''}{key} is required")
         return out
 
-    def check_value(self, node: Node, spec: Any, path: str) -> dict[str, Any]:
-        if node.bad:  # the loader reported this value already
-            return {}
+    def check_value(self, node: Node, spec: Any, path: str, out: dict[str, Any]) -> None:
         if isinstance(spec, dict):
-            return self.check_map(node, spec, path)
+            self.check_map(node, spec, path, out)
+            return
         if isinstance(spec, list):
-            return {path: node} if node.is_list else self._wrong(node, path, "a list")
-        if node.bad:
-            return {}
-        kind = spec.rstrip("!")
+            if node.is_list:
+                out[path] = node
+            else:
+                self._wrong(node, path, "a list")
+            return
+        kind, required = _KINDS[spec]
         value = node.value
-        if value is None and not spec.endswith("!"):
-            return {}
+        if value is None and not required:
+            return
         if kind == "date":
             day = parse_date(value)
-            if day is None:
-                if isinstance(value, str) and ISO_DATE.match(value):
-                    self.add(node.loc, "bad-date", f"{path}: {value!r} is not a real date")
-                    return {}
-                return self._wrong(node, path, "a date YYYY-MM-DD")
-            return {path: (day, node.loc)}
-        if kind == "enum":
+            if day is not None:
+                out[path] = (day, node.loc)
+            elif isinstance(value, str) and ISO_DATE.match(value):
+                self.add(node.loc, "bad-date", f"{path}: {value!r} is not a real date")
+            else:
+                self._wrong(node, path, "a date YYYY-MM-DD")
+        elif kind == "enum":
             allowed = self.vocab.get(path, ())
             if not isinstance(value, str):
-                return self._wrong(node, path, "one of: " + ", ".join(allowed))
-            if value not in allowed:
+                self._wrong(node, path, "one of: " + ", ".join(allowed))
+            elif value not in allowed:
                 self.add(node.loc, "unknown-value", f"{path}: unknown value {_short(value)}",
                          did_you_mean(value, list(allowed)))
-                return {}
-            return {path: value}
-        if kind == "text":
-            if not isinstance(value, str):
-                return self._wrong(node, path, "text")
-            return {path: value}
-        if kind == "id":
+            else:
+                out[path] = value
+        elif kind == "text":
+            if isinstance(value, str):
+                out[path] = value
+            else:
+                self._wrong(node, path, "text")
+        elif kind == "id":
             if isinstance(value, bool) or not isinstance(value, (str, int)):
-                return self._wrong(node, path, "text or a number")
-            return {path: str(value)}
-        raise AssertionError(spec)
+                self._wrong(node, path, "text or a number")
+            else:
+                out[path] = str(value)
+        else:
+            raise AssertionError(spec)
 
-    def _wrong(self, node: Node, path: str, expected: str) -> dict[str, Any]:
+    def _wrong(self, node: Node, path: str, expected: str) -> None:
         self.add(node.loc, "wrong-type", f"{path} must be {expected}, not {_kind(node.value)}")
-        return {}
+
+
+def _index_shape(shape: Any) -> None:
+    """Precompute, once, the required keys of each mapping in SHAPE and each field's kind."""
+    if isinstance(shape, dict):
+        _REQUIRED[id(shape)] = tuple(k for k, v in shape.items() if isinstance(v, str) and v.endswith("!"))
+        for v in shape.values():
+            _index_shape(v)
+    elif isinstance(shape, list):
+        _index_shape(shape[0])
+    else:
+        _KINDS[shape] = (shape.rstrip("!"), shape.endswith("!"))
+
+
+_REQUIRED: dict[int, tuple[str, ...]] = {}
+_KINDS: dict[str, tuple[str, bool]] = {}
+_index_shape(SHAPE)
 
 
 def _kind(value: Any) -> str:
