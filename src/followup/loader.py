@@ -49,6 +49,10 @@ _constructor = yaml.constructor.SafeConstructor()
 Scalar = Union[str, int, float, bool, None, dt.date]
 
 
+_NO_KEYS: dict[str, Location] = {}
+_NO_PROBLEMS: list[Diagnostic] = []
+
+
 class Node:
     """A value from a document with where it stood. Mappings keep where each key stood."""
 
@@ -58,9 +62,10 @@ class Node:
                  bad: bool = False, problems: list[Diagnostic] | None = None):
         self.value = value  # dict[str, Node] | list[Node] | Scalar
         self.loc = loc
-        self.key_locs = key_locs if key_locs is not None else {}
+        # shared empty defaults: nodes are built per value, and these are only ever replaced
+        self.key_locs = key_locs if key_locs is not None else _NO_KEYS
         self.bad = bad  # the loader already reported a problem with this value
-        self.problems = problems if problems is not None else []  # on the root: non-fatal problems
+        self.problems = problems if problems is not None else _NO_PROBLEMS  # root: non-fatal problems
 
     def __repr__(self) -> str:
         return f"Node({self.value!r}, {self.loc})"
