@@ -73,7 +73,8 @@ def _answer(advisor: Advisor, node: Any, as_of: Any) -> tuple[dict[str, Any], li
         rec = advisor.evaluate(advisor.scenario(node, as_of=as_of))
     except FollowupError:
         return None
-    return {k: rec.to_json()[k] for k in COMPARED}, rec.fired
+    answer = rec.to_json()
+    return {k: answer[k] for k in COMPARED}, rec.fired
 
 
 def diff(old: Advisor, new: Advisor, paths: list[str]) -> tuple[list[Change], int]:

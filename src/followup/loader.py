@@ -97,9 +97,11 @@ def _loc(path: str, mark: Any) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
-def _offset_location(path: str, data: bytes, offset: int) -> Location:
-    line = data.count(b"\n", 0, offset) + 1
-    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+def _offset_location(path: str, data: bytes | str, offset: int) -> Location:
+    """1-based line and column of an offset into bytes (a byte column) or text (a character one)."""
+    newline: Any = b"\n" if isinstance(data, bytes) else "\n"
+    line = data.count(newline, 0, offset) + 1
+    column = offset - (data.rfind(newline, 0, offset) + 1) + 1
     return Location(path, line, column)
 
 
@@ -124,12 +126,6 @@ def _precheck(path: str, text: str) -> None:
         if count > MAX_VALUES:
             raise FollowupError([Diagnostic(_loc(path, event.start_mark), "too-large",
                                             f"document has more than {MAX_VALUES} values")])
-
-
-def _text_location(path: str, text: str, position: int) -> Location:
-    line = text.count("\n", 0, position) + 1
-    column = position - (text.rfind("\n", 0, position) + 1) + 1
-    return Location(path, line, column)
 
 
 def decode(path: str, data: bytes) -> str:
@@ -169,7 +165,7 @@ def parse_text(path: str, text: str, lenient: bool = False) -> Node:
         context = f" {exc.context.strip()}" if exc.context else ""
         raise FollowupError([Diagnostic(loc, "yaml-syntax", f"{problem}{context}")]) from None
     except yaml.reader.ReaderError as exc:  # control characters and the like
-        loc = _text_location(path, text, exc.position)
+        loc = _offset_location(path, text, exc.position)
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
         raise FollowupError([Diagnostic(loc, "yaml-syntax",
                                         f"control character U+{char:04X} is not allowed")]) from None
