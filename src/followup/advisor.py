@@ -88,9 +88,13 @@ def _cache_file(path: str) -> str | None:
 
     from . import __version__
 
+    code = os.path.dirname(os.path.abspath(__file__))
     try:
         stats = sorted((n, st.st_size, st.st_mtime_ns) for n in os.listdir(path)
                        if n.endswith((".yaml", ".yml")) for st in [os.stat(os.path.join(path, n))])
+        # the code that validates and compiles is part of the key too (an edited checkout)
+        stats += sorted((n, st.st_size, st.st_mtime_ns) for n in os.listdir(code)
+                        if n.endswith(".py") for st in [os.stat(os.path.join(code, n))])
     except OSError:
         return None
     base = os.environ.get("FOLLOWUP_CACHE_DIR") or os.path.join(
