@@ -87,7 +87,6 @@ class Replay:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
-    answer: dict[str, Any] = field(default_factory=dict)
 
 
 def read_record(path: str) -> tuple[Node, dict[str, Any]]:
@@ -144,7 +143,7 @@ def compare(record: dict[str, Any], ruleset: RuleSet, rec: Recommendation) -> Re
         same=not diffs, differences=diffs, recorded_digest=str(record["rules_digest"]),
         current_digest=ruleset.digest,
         added=sorted(set(new) - set(old)), removed=sorted(set(old) - set(new)),
-        changed=sorted(r for r in set(old) & set(new) if old[r] != new[r]), answer=now)
+        changed=sorted(r for r in set(old) & set(new) if old[r] != new[r]))
 
 
 def replay_text(result: Replay) -> str:

@@ -135,7 +135,7 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
             text = fill(line, values)
             if text not in advice:
                 advice.append(text)
-    shaping = _shaping(ruleset, first, active, decided_by, advising)
+    shaping = _shaping(ruleset, first, decided_by, advising)
     reasons = [{"rule": rid, "says": fill(rules[rid].says, values), "sources": list(rules[rid].sources)}
                for rid in fired if rid in shaping]
     if unmatched:
@@ -150,8 +150,8 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
         firings=firings, decided_by=decided_by)
 
 
-def _shaping(ruleset: RuleSet, first: dict[str, Firing], active: list[str],
-             decided_by: dict[str, str], advising: set[str]) -> set[str]:
+def _shaping(ruleset: RuleSet, first: dict[str, Firing], decided_by: dict[str, str],
+             advising: set[str]) -> set[str]:
     """Rules that set a part of the answer, and the rules whose derived facts those tested
     (transitively)."""
     out = set(decided_by.values()) | advising

@@ -61,7 +61,6 @@ class Evaluator:
     """Evaluates scenarios against one compiled rule set; any number of them, one at a time."""
 
     def __init__(self, compiled: Compiled, source: str = "<rules>"):
-        self.compiled = compiled
         self.source = source
         self.name = compiled.name
         if self.name not in _handles:

@@ -25,14 +25,16 @@ def _window(rec: Recommendation) -> str:
 
 def sources_line(ruleset: RuleSet, claims: list[str]) -> str:
     """Claim ids grouped by article: `000-06, 000-07 (Is It Okay ...?); 004-03 (Should ...?)`."""
+    return grouped_claims([(cid, ruleset.articles.get(cid[:3], "")) for cid in claims])
+
+
+def grouped_claims(claims: list[tuple[str, str]]) -> str:
+    """(claim id, article title) pairs as one line, claims of one article together."""
     groups: dict[str, list[str]] = {}
-    for cid in claims:
-        groups.setdefault(cid[:3], []).append(cid)
-    parts = []
-    for article, ids in groups.items():
-        title = ruleset.articles.get(article, "")
-        parts.append(f"{', '.join(ids)} ({title})" if title else ", ".join(ids))
-    return "; ".join(parts)
+    for cid, title in claims:
+        groups.setdefault(title, []).append(cid)
+    return "; ".join(f"{', '.join(ids)} ({title})" if title else ", ".join(ids)
+                     for title, ids in groups.items())
 
 
 def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
@@ -116,10 +118,7 @@ def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
                 out.append(f"     asserted: {a['fact']} = {a['value']} -> used by {used}")
             if ev["repeat"]:
                 continue
-            grouped: dict[str, list[str]] = {}
-            for src in ev["sources"]:
-                grouped.setdefault(src["article"], []).append(src["claim"])
-            out.append("     sources: " + "; ".join(f"{', '.join(ids)} ({title})" for title, ids in grouped.items()))
+            out.append("     sources: " + grouped_claims([(s["claim"], s["article"]) for s in ev["sources"]]))
             oc = outcomes.get(ev["rule"])
             if oc is not None:
                 out.append("     outcome: " + _outcome_text(oc))

@@ -55,7 +55,6 @@ class Outcome:
     mismatches: list[tuple[str, Any, Any]] = field(default_factory=list)  # key, expected, actual
     recommendation: Recommendation | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    explanation: str = ""
 
     @property
     def passed(self) -> bool:
@@ -165,7 +164,6 @@ def _golden(outcome: Outcome, advisor: Advisor, scenario: Any, update: bool) -> 
         return
     _, trace = explain(advisor, scenario)
     text = explanation_text(trace, "full")
-    outcome.explanation = text
     if update:
         os.makedirs(os.path.dirname(case.golden_path), exist_ok=True)
         with open(case.golden_path, "w", encoding="utf-8") as fh:
