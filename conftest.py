@@ -33,7 +33,7 @@ def _scenarios_dir() -> Any:
 
 class FixtureFile(pytest.File):
     def collect(self) -> Any:
-        from followup.scenarios import load_cases
+        from followup.authoring.fixtures import load_cases
 
         for case in load_cases(str(self.path)):
             yield FixtureCase.from_parent(self, name=case.name, case=case)
@@ -45,8 +45,8 @@ class FixtureCase(pytest.Item):
         self.case = case
 
     def runtest(self) -> None:
-        from followup.advisor import load_advisor
-        from followup.scenarios import run_case
+        from followup.core.advisor import load_advisor
+        from followup.authoring.fixtures import run_case
 
         update = bool(self.config.getoption("--update-golden"))
         outcome = run_case(self.case, load_advisor(RULES), update_golden=update)
@@ -55,7 +55,7 @@ class FixtureCase(pytest.Item):
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> Any:
         if isinstance(excinfo.value, FixtureFailure):
-            from followup.scenarios import describe_failure
+            from followup.authoring.fixtures import describe_failure
 
             return describe_failure(excinfo.value.outcome)
         return super().repr_failure(excinfo)

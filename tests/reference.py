@@ -2,8 +2,8 @@
 
 Written from the README's semantics ("The rules", "How an answer is put together"), in plain
 Python, with no rule engine: it shares with the real pipeline only its inputs, the validated
-RuleSet (the parsed YAML, `followup.rules.load_rules`) and the facts dict
-(`followup.facts.compute`). It never imports followup.compiler, engine, decide or explain.
+RuleSet (the parsed YAML, `followup.core.rules.load_rules`) and the facts dict
+(`followup.core.facts.compute`). It never imports followup.compiler, engine, decide or explain.
 
 Semantics implemented here:
 

@@ -11,11 +11,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from followup.advisor import load_advisor
+from followup.core.advisor import load_advisor
 from followup.cli import main
-from followup.errors import FollowupError
-from followup.loader import parse_text
-from followup.scenarios import load_cases, run_case
+from followup.core.errors import FollowupError
+from followup.core.loader import parse_text
+from followup.authoring.fixtures import load_cases, run_case
 
 from .helpers import ROOT, RULES, copy_rules, edit_yaml
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .errors import FollowupError
+from followup.core.errors import FollowupError
 
 LEVELS = ("answer", "fired", "full")  # as explain.LEVEL_EVENTS; not imported here to keep start-up light
 
@@ -17,7 +17,7 @@ def date_option(ctx: Any, param: Any, value: str | None) -> dt.date | None:
     """Click callback for a date option (--as-of): YYYY-MM-DD, else a usage error (exit 2)."""
     if value is None:
         return None
-    from .scenario import parse_date
+    from followup.core.scenario import parse_date
 
     day = parse_date(value)
     if day is None:
@@ -47,7 +47,7 @@ class _Commands(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name == "batch":
-            from .batch import batch_command
+            from followup.batch.supervisor import batch_command
 
             return batch_command
         return super().get_command(ctx, name)
@@ -68,9 +68,9 @@ def main() -> None:
               help="also write an audit record (scenario, as_of, rules digest, versions, answer, trace)")
 def advise(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, record: str | None) -> None:
     """Answer one SCENARIO (a YAML or JSON file): what to do, when, and why."""
-    from .advisor import load_advisor
-    from .loader import load_file
-    from .render import to_json, to_text
+    from followup.core.advisor import load_advisor
+    from followup.core.loader import load_file
+    from followup.audit.render import to_json, to_text
 
     try:
         advisor = load_advisor(rules)
@@ -78,8 +78,8 @@ def advise(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, re
         if record:
             import json
 
-            from .audit import make_record, write_atomically
-            from .explain import explain as run_explain
+            from followup.audit.record import make_record, write_atomically
+            from followup.audit.explain import explain as run_explain
 
             rec, trace = run_explain(advisor, parsed)
             doc = make_record(advisor.ruleset, parsed.raw, rec, trace)
@@ -106,10 +106,10 @@ def explain(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, l
     where the sources disagree, and what would change the answer."""
     import json
 
-    from .advisor import load_advisor
-    from .explain import explain as run_explain, filter_level, lineage
-    from .loader import load_file
-    from .render import explanation_text
+    from followup.core.advisor import load_advisor
+    from followup.audit.explain import explain as run_explain, filter_level, lineage
+    from followup.core.loader import load_file
+    from followup.audit.render import explanation_text
 
     try:
         advisor = load_advisor(rules)
@@ -135,8 +135,8 @@ def replay(record: str, rules: str | None, fmt: str) -> None:
     changed since it was made. Exit 0 same, 1 different, 2 bad input."""
     import json
 
-    from .advisor import load_advisor
-    from .audit import compare, read_record, replay_text
+    from followup.core.advisor import load_advisor
+    from followup.audit.record import compare, read_record, replay_text
 
     try:
         advisor = load_advisor(rules)
@@ -165,8 +165,8 @@ def lint(rules: str | None, strict: bool, fmt: str) -> None:
     Exit 0 clean, 1 problems found, 2 unusable input."""
     import json
 
-    from .advisor import rules_dir
-    from .lint import lint as run_lint
+    from followup.core.advisor import rules_dir
+    from followup.authoring.lint import lint as run_lint
 
     try:
         problems = run_lint(rules_dir(rules))
@@ -193,7 +193,7 @@ def list_rules(rules: str | None, fmt: str) -> None:
     import json
     import os
 
-    from .advisor import load_advisor
+    from followup.core.advisor import load_advisor
 
     try:
         ruleset = load_advisor(rules).ruleset
@@ -221,10 +221,10 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -
     """Run scenario fixture files (default: ./scenarios): PASS/FAIL per case. Exit 1 on any failure."""
     import json
 
-    from .advisor import load_advisor
-    from .check import report_json, report_text, run_check
-    from .explain import explain as run_explain
-    from .render import explanation_text
+    from followup.core.advisor import load_advisor
+    from followup.authoring.check import report_json, report_text, run_check
+    from followup.audit.explain import explain as run_explain
+    from followup.audit.render import explanation_text
 
     try:
         advisor = load_advisor(rules)
@@ -236,7 +236,7 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -
     def explain_outcome(outcome: Any) -> str:
         node = outcome.case.scenario
         if node is None:
-            from .loader import load_file
+            from followup.core.loader import load_file
             node = load_file(outcome.case.scenario_file, lenient=True)
         _, trace = run_explain(advisor, advisor.scenario(node, as_of=outcome.case.as_of))
         return explanation_text(trace, "fired")
@@ -259,8 +259,8 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
     Exit 0 nothing changed, 1 something did, 2 bad input."""
     import json
 
-    from .advisor import load_advisor, rules_dir
-    from .impact import base_rules, diff as run_diff, diff_text
+    from followup.core.advisor import load_advisor, rules_dir
+    from followup.authoring.diff import base_rules, diff as run_diff, diff_text
 
     try:
         new_dir = rules_dir(rules)
@@ -286,8 +286,8 @@ def schema(kind: str, rules: str | None) -> None:
     """Print the JSON Schema of rule files or of scenario files (for editor completion)."""
     import json
 
-    from .advisor import load_advisor
-    from .schema import rules_schema, scenario_schema
+    from followup.core.advisor import load_advisor
+    from followup.authoring.schema import rules_schema, scenario_schema
 
     try:
         ruleset = load_advisor(rules).ruleset
@@ -302,7 +302,7 @@ def schema(kind: str, rules: str | None) -> None:
 @click.argument("directory", metavar="DIR")
 def init(directory: str) -> None:
     """Copy the stock rules and scenarios into DIR to start a house variant."""
-    from .init import init as run_init
+    from followup.authoring.init import init as run_init
 
     try:
         written = run_init(directory)
@@ -317,7 +317,7 @@ def init(directory: str) -> None:
 def _default_scenarios() -> str:
     import os
 
-    from .init import stock_scenarios_dir
+    from followup.authoring.init import stock_scenarios_dir
 
     return "scenarios" if os.path.isdir("scenarios") else stock_scenarios_dir()
 

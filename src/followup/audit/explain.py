@@ -1,0 +1,313 @@
+"""The audit trail of one answer: ONE recorded trace of events, filtered by level and rendered.
+
+The trace is built from what the evaluation recorded: the facts asserted into the engine (with how
+each computed fact was computed), the engine's firings in order with the facts each one matched,
+and the decision over them. Rules that did not fire are checked against the same recorded facts
+to name the first test that failed. "What would change it" is found by evaluating again with
+other inputs, never guessed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from followup.core.compiler import Literal, dnf
+from followup.core.decide import ORDER, show_date
+from followup.core.facts import FACTS
+from followup.core.model import Recommendation, Rule, RuleSet, Scenario
+
+# which events each level shows: a filter over the one trace
+LEVEL_EVENTS = {
+    "answer": {"answer", "conflict", "change"},
+    "fired": {"answer", "conflict", "change", "fire", "outcome"},
+    "full": {"answer", "conflict", "change", "fire", "outcome", "fact", "not_fired"},
+}
+OP_TEXT = {"equals": "=", "!=": "!=", "one_of": "in", "not_in": "not in", "<": "<", "<=": "<=",
+           ">": ">", ">=": ">="}
+HORIZON_DAYS = 120  # how far ahead "it becomes yes on ..." is searched
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+def holds(lit: Literal, facts: dict[str, Any]) -> bool:
+    """Whether one literal holds over recorded facts (derived facts: a set of values per name)."""
+    present = lit.fact in facts
+    if lit.op == "exists":
+        return present
+    if lit.op == "absent":
+        return not present
+    if not present:
+        return False
+    values = facts[lit.fact] if lit.fact not in FACTS else [facts[lit.fact]]
+    return any(_holds_one(lit, v) for v in values)
+
+
+def _holds_one(lit: Literal, actual: Any) -> bool:
+    want = lit.value
+    if isinstance(actual, dt.date):
+        actual = actual.isoformat()
+    if lit.op == "equals":
+        return bool(actual == want and type(actual) is type(want))
+    if lit.op == "!=":
+        return not (actual == want and type(actual) is type(want))
+    if lit.op == "one_of":
+        return any(actual == w and type(actual) is type(w) for w in want)
+    if lit.op == "not_in":
+        return not any(actual == w and type(actual) is type(w) for w in want)
+    if isinstance(actual, bool) or not isinstance(actual, int):
+        return False
+    return bool({"<": actual < want, "<=": actual <= want, ">": actual > want, ">=": actual >= want}[lit.op])
+
+
+def literal_text(lit: Literal, actual: Any, present: bool) -> str:
+    """`days_since_interview = 9 >= 7`, `next_contact = final, needed status`."""
+    if lit.op == "exists":
+        return f"{lit.fact} exists (= {_show(actual)})" if present else f"{lit.fact} is absent, needed present"
+    if lit.op == "absent":
+        return f"{lit.fact} is absent" if not present else f"{lit.fact} = {_show(actual)}, needed absent"
+    if not present:
+        return f"{lit.fact} is absent, needed {OP_TEXT[lit.op]} {_show(lit.value)}"
+    shown = _show(actual)
+    if lit.op == "equals":
+        return f"{lit.fact} = {shown}" if _holds_one(lit, actual) else f"{lit.fact} = {shown}, needed {_show(lit.value)}"
+    return f"{lit.fact} = {shown} {OP_TEXT[lit.op]} {_show(lit.value)}" if _holds_one(lit, actual) else \
+        f"{lit.fact} = {shown}, needed {OP_TEXT[lit.op]} {_show(lit.value)}"
+
+
+def _claims(ruleset: RuleSet, ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    return [{"claim": c, "article": ruleset.articles.get(c[:3], "")} for c in ids]
+
+
+def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, list[list[Literal]]],
+                what_changes: list[dict[str, Any]], compiled: Any) -> list[dict[str, Any]]:
+    """All events of one evaluation, in order: facts, firings, rules that did not fire, the outcome
+    of each fired rule, the answer, its conflicts and what would change it."""
+    events: list[dict[str, Any]] = []
+    for name in FACTS:
+        if name in rec.facts:
+            value = rec.facts[name]
+            how = rec.how.get(name) or ("scenario input" if "." in name or name in ("as_of", "interview_date",
+                                        "decision_by", "follow_up_after") else "")
+            events.append({"event": "fact", "fact": name, "value": _show(value), "how": how})
+    derived: dict[str, list[Any]] = {}
+    producers: dict[tuple[str, str], str] = {}
+    consumers: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for f in rec.firings:
+        for name, value in f.matched.items():
+            if name not in FACTS:
+                consumers.setdefault(f"{name}={_show(value)}", []).append(f.rule)
+    for f in rec.firings:
+        rule = ruleset.rule(f.rule)
+        lits = compiled.rules[f"{f.rule}#{f.alternative}"].literals  # what the engine matched
+        matched = []
+        for lit in lits:
+            actual = f.matched.get(lit.fact, rec.facts.get(lit.fact))
+            entry = {"fact": lit.fact, "op": lit.op, "expected": _show(lit.value), "actual": _show(actual),
+                     "text": literal_text(lit, actual, lit.fact in f.matched or lit.fact in rec.facts)}
+            if lit.fact not in FACTS:
+                entry["from_rule"] = producers.get((lit.fact, _show(actual)), "")
+            matched.append(entry)
+        asserted = []
+        for name, value in f.asserted:
+            derived.setdefault(name, [])
+            if value not in derived[name]:
+                derived[name].append(value)
+            producers.setdefault((name, _show(value)), f.rule)
+            asserted.append({"fact": name, "value": _show(value),
+                             "used_by": sorted(set(consumers.get(f"{name}={_show(value)}", [])))})
+        events.append({"event": "fire", "order": f.order, "rule": f.rule, "description": rule.description,
+                       "alternative": f.alternative, "repeat": f.rule in seen, "priority": rule.priority,
+                       "matched": matched, "asserted": asserted, "sources": _claims(ruleset, rule.sources)})
+        seen.add(f.rule)
+    known: dict[str, Any] = dict(rec.facts)
+    known.update(derived)
+    missed: dict[str, dict[str, Any]] = {}
+    for rule in ruleset.rules:
+        if rule.id in seen:
+            continue
+        failed = _first_failure(rule, alternatives[rule.id], known, ruleset.branch_facts)
+        if failed is not None:
+            missed[rule.id] = failed
+    # a rule that only waits for a derived fact nobody asserted matters only if one of the rules
+    # that could assert it would have mattered itself (else it belongs to another branch)
+    asserters: dict[str, set[str]] = {}
+    for rule in ruleset.rules:
+        for name, _ in rule.facts:
+            asserters.setdefault(name, set()).add(rule.id)
+    changed = True
+    while changed:
+        changed = False
+        for rid, failed in list(missed.items()):
+            fact = failed["failed"]["fact"]
+            if fact not in FACTS and fact not in known and not (asserters.get(fact, set()) & set(missed)):
+                del missed[rid]
+                changed = True
+    for rule in ruleset.rules:
+        if rule.id in missed:
+            events.append({"event": "not_fired", "rule": rule.id, "description": rule.description,
+                           **missed[rule.id]})
+    events.extend(_outcomes(ruleset, rec))
+    answer = rec.to_json()
+    events.append({"event": "answer", **{k: answer[k] for k in
+                                         ("action", "verdict", "contact", "earliest", "latest", "channel",
+                                          "summary", "advice", "rules_digest", "as_of")},
+                   "decided_by": dict(rec.decided_by)})
+    for c in rec.conflicts:
+        events.append({"event": "conflict", **c,
+                       "took_claims": _claims(ruleset, c["took"]["claims"])})
+    events.extend(what_changes)
+    return events
+
+
+def _first_failure(rule: Rule, alts: list[list[Literal]], known: dict[str, Any],
+                   branch_facts: tuple[str, ...]) -> dict[str, Any] | None:
+    """The first failing test of the alternative that came closest, when the rule could have
+    mattered: one test away from firing, or failing only on scenario facts (not on the chain's
+    derived facts, which put it on another branch, e.g. a rule about another contact)."""
+    best: list[Literal] | None = None
+    for alt in alts:
+        failing = [lit for lit in alt if not holds(lit, known)]
+        if failing and (best is None or len(failing) < len(best)):
+            best = failing
+    if not best:
+        return None
+    if len(best) > 1 and any(lit.fact not in FACTS for lit in best):
+        return None
+    if any(lit.fact in branch_facts and lit.fact in known for lit in best):
+        return None  # it is about another situation (another contact)
+    lit = best[0]
+    actual = known.get(lit.fact)
+    if lit.fact not in FACTS and isinstance(actual, list):
+        actual = actual[0] if len(actual) == 1 else actual
+    return {"failed": {"fact": lit.fact, "op": lit.op, "expected": _show(lit.value),
+                       "actual": _show(actual) if lit.fact in known else None,
+                       "text": literal_text(lit, actual, lit.fact in known)},
+            "also_failed": len(best) - 1}
+
+
+def _outcomes(ruleset: RuleSet, rec: Recommendation) -> list[dict[str, Any]]:
+    """For each fired rule: what it decided, or what beat it and by which declared precedence."""
+    out = []
+    for rid in rec.fired:
+        rule = ruleset.rule(rid)
+        event: dict[str, Any] = {"event": "outcome", "rule": rid}
+        if rid in rec.overridden:
+            event["status"] = "overridden"
+            event["by"] = rec.overridden[rid]
+            event["precedence"] = f"{rec.overridden[rid]} declares overrides: [{rid}]"
+        else:
+            decided = [p for p, r in rec.decided_by.items() if r == rid]
+            lost = []
+            for part in ORDER:
+                if part in rule.answer and part not in decided and part in rec.decided_by:
+                    winner = ruleset.rule(rec.decided_by[part])
+                    if part in ("earliest", "latest"):
+                        how = "a later date"
+                    else:
+                        how = f"priority {winner.priority} > {rule.priority}"
+                    lost.append({"part": part, "to": winner.id, "precedence": how})
+            event["status"] = "decided" if decided else ("lost" if lost else "contributed")
+            event["decided"] = decided
+            event["lost"] = lost
+        out.append(event)
+    return out
+
+
+def what_would_change(advisor: Any, scenario: Scenario, rec: Recommendation) -> list[dict[str, Any]]:
+    """For a 'not_yet' or 'no': the first day it becomes 'yes' with nothing else changed, and the
+    single inputs that would flip the verdict today; each found by evaluating."""
+    if rec.verdict == "yes":
+        return []
+    events: list[dict[str, Any]] = []
+    assert scenario.as_of is not None
+    for days in range(1, HORIZON_DAYS + 1):
+        day = scenario.as_of + dt.timedelta(days=days)
+        later = advisor.evaluate(dataclasses.replace(scenario, as_of=day))
+        if later.verdict == "yes":
+            gone = [r for r in (rec.decided_by.get("verdict"), rec.decided_by.get("action"))
+                    if r and r not in later.fired]
+            events.append({"event": "change", "kind": "date", "date": day.isoformat(),
+                           "verdict": later.verdict, "action": later.action,
+                           "because": sorted(set(gone)),
+                           "text": f"it becomes yes on {show_date(day)} ({later.action}) if nothing else changes"
+                           + (f": {', '.join(sorted(set(gone)))} no longer applies" if gone else "")})
+            break
+    else:
+        events.append({"event": "change", "kind": "date", "date": None, "verdict": rec.verdict,
+                       "action": rec.action, "because": [],
+                       "text": f"waiting alone does not make it yes within {HORIZON_DAYS} days"})
+    vocab = advisor.ruleset.vocabulary
+    for field in sorted(scenario.fields):
+        if field not in vocab or FACTS.get(field) is None or FACTS[field].type != "enum":
+            continue
+        for value in vocab[field]:
+            if value == scenario.fields[field]:
+                continue
+            other = advisor.evaluate(dataclasses.replace(scenario, fields={**scenario.fields, field: value}))
+            if other.verdict != rec.verdict:
+                events.append({"event": "change", "kind": "input", "input": field, "from": scenario.fields[field],
+                               "to": value, "verdict": other.verdict, "action": other.action,
+                               "text": f"with {field} = {value} instead of {_show(scenario.fields[field])}: "
+                                       f"{other.verdict} ({other.action})"})
+    for field in ("decision_by", "follow_up_after"):
+        if getattr(scenario, field) is None:
+            continue
+        other = advisor.evaluate(dataclasses.replace(scenario, decision_by=None) if field == "decision_by"
+                                 else dataclasses.replace(scenario, follow_up_after=None))
+        if other.verdict != rec.verdict:
+            events.append({"event": "change", "kind": "input", "input": f"timeline.{field}",
+                           "from": getattr(scenario, field).isoformat(), "to": None,
+                           "verdict": other.verdict, "action": other.action,
+                           "text": f"without timeline.{field}: {other.verdict} ({other.action})"})
+    return events
+
+
+def explain(advisor: Any, scenario: Scenario) -> tuple[Recommendation, list[dict[str, Any]]]:
+    """Evaluate a scenario and record its whole trace."""
+    rec = advisor.evaluate(scenario)
+    alternatives = {rule.id: dnf(rule.when) for rule in advisor.ruleset.rules}
+    changes = what_would_change(advisor, scenario, rec)
+    return rec, build_trace(advisor.ruleset, rec, alternatives, changes, advisor.compiled)
+
+
+def lineage(trace: list[dict[str, Any]]) -> dict[str, Any]:
+    """The graph fact -> rule -> fact -> ... -> answer part, from the trace's firings."""
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: list[dict[str, str]] = []
+    for ev in trace:
+        if ev["event"] == "fact":
+            nodes[f"fact:{ev['fact']}"] = {"id": f"fact:{ev['fact']}", "kind": "fact", "value": ev["value"]}
+        elif ev["event"] == "fire" and not ev["repeat"]:
+            rid = f"rule:{ev['rule']}"
+            nodes[rid] = {"id": rid, "kind": "rule"}
+            for m in ev["matched"]:
+                src = f"fact:{m['fact']}" if "from_rule" not in m else f"derived:{m['fact']}={m['actual']}"
+                if src.startswith("derived:"):
+                    nodes.setdefault(src, {"id": src, "kind": "derived", "value": m["actual"]})
+                edges.append({"from": src, "to": rid})
+            for a in ev["asserted"]:
+                dst = f"derived:{a['fact']}={a['value']}"
+                nodes.setdefault(dst, {"id": dst, "kind": "derived", "value": a["value"]})
+                edges.append({"from": rid, "to": dst})
+        elif ev["event"] == "answer":
+            for part, rid in sorted(ev["decided_by"].items()):
+                dst = f"answer:{part}"
+                nodes[dst] = {"id": dst, "kind": "answer", "value": _show(ev.get(part))}
+                edges.append({"from": f"rule:{rid}", "to": dst})
+    return {"nodes": list(nodes.values()), "edges": edges}
+
+
+def filter_level(trace: list[dict[str, Any]], level: str) -> list[dict[str, Any]]:
+    keep = LEVEL_EVENTS[level]
+    return [ev for ev in trace if ev["event"] in keep]

@@ -1,0 +1,111 @@
+"""Rules about rules: every problem of a rules directory in one run, errors and warnings.
+
+Errors come from validation and compilation (the rules cannot be used as they are) and from the
+checks here that find a rule that can never fire or two rules that can match the same scenario
+and set the same answer part differently with no declared precedence. Warnings (as in yamllint:
+the rules work, but something is off) are a claim neither cited nor listed as not encoded, a
+claim cited although listed as not encoded, and a derived fact no rule tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+from followup.core.compiler import compile_rules, dnf, domains, satisfiable
+from followup.core.decide import PARTS
+from followup.core.errors import Diagnostic, FollowupError, Location
+from followup.core.model import Rule, RuleSet
+from followup.core.rules import load_rules
+
+
+
+def lint(directory: str) -> list[Diagnostic]:
+    """All problems of a rules directory, sorted by location. Raises FollowupError only when the
+    directory cannot be linted at all (it does not exist or holds no YAML)."""
+    if not os.path.isdir(directory) or not any(
+            n.endswith((".yaml", ".yml")) for n in os.listdir(directory)):
+        raise FollowupError([Diagnostic(Location(directory), "no-such-directory",
+                                        "not a rules directory (no YAML files)")])
+    try:
+        ruleset = load_rules(directory)
+    except FollowupError as exc:
+        return sorted(exc.diagnostics, key=_order)
+    problems: list[Diagnostic] = []
+    try:
+        compile_rules(ruleset)
+    except FollowupError as exc:
+        problems.extend(exc.diagnostics)
+    problems += _never_fires(ruleset) + _ambiguous(ruleset) + _claims(ruleset) + _unused(ruleset)
+    return sorted(problems, key=_order)
+
+
+def _order(d: Diagnostic) -> tuple[Location, str, str]:
+    return (d.location, d.code, d.message)
+
+
+def _never_fires(ruleset: RuleSet) -> list[Diagnostic]:
+    doms = domains(ruleset)
+    out = []
+    for rule in ruleset.rules:
+        alts = dnf(rule.when)
+        if alts and not any(satisfiable(a, doms) for a in alts):
+            out.append(Diagnostic(rule.loc, "never-fires",
+                                  f"rule {rule.id!r} can never fire: its conditions contradict each other"))
+    return out
+
+
+def _ambiguous(ruleset: RuleSet) -> list[Diagnostic]:
+    """Pairs of rules of equal priority, neither overriding the other, that set an answer part to
+    different values and can both match one scenario (derived facts taken to have one value)."""
+    doms = domains(ruleset)
+    alts = {r.id: dnf(r.when) for r in ruleset.rules}
+    out = []
+    setters = [r for r in ruleset.rules if any(p in r.answer for p in PARTS)]
+    for a, b in itertools.combinations(setters, 2):
+        if a.priority != b.priority or a.id in b.overrides or b.id in a.overrides:
+            continue
+        parts = [p for p in PARTS if p in a.answer and p in b.answer and a.answer[p] != b.answer[p]]
+        if not parts:
+            continue
+        if any(satisfiable(x + y, doms) for x in alts[a.id] for y in alts[b.id]):
+            first, second = sorted((a, b), key=lambda r: r.loc)
+            out.append(Diagnostic(second.loc, "ambiguous-precedence",
+                                  f"rules {first.id!r} and {second.id!r} can match the same scenario and "
+                                  f"set {', '.join(parts)} differently, both at priority {a.priority}",
+                                  "give one a higher priority, or list the other in its overrides"))
+    return out
+
+
+def _claims(ruleset: RuleSet) -> list[Diagnostic]:
+    cited: dict[str, Rule] = {}
+    for rule in ruleset.rules:
+        for claim_id in rule.sources:
+            cited.setdefault(claim_id, rule)
+    sources = Location(os.path.join(ruleset.directory, "sources.yaml"))
+    out = []
+    for claim in ruleset.claims.values():
+        if claim.encoded and claim.id not in cited:
+            out.append(Diagnostic(sources, "uncovered-claim",
+                                  f"claim {claim.id} is neither cited by a rule nor marked encoded: false",
+                                  "cite it in a rule's sources, or add encoded: false with a reason",
+                                  level="warning"))
+        if not claim.encoded and claim.id in cited:
+            out.append(Diagnostic(cited[claim.id].loc, "cited-not-encoded",
+                                  f"rule {cited[claim.id].id!r} cites {claim.id}, which sources.yaml "
+                                  f"lists as not encoded", level="warning"))
+    return out
+
+
+def _unused(ruleset: RuleSet) -> list[Diagnostic]:
+    tested: set[str] = set(ruleset.branch_facts)
+    for rule in ruleset.rules:
+        tested.update(t.fact for t in rule.tests())
+    out = []
+    for rule in ruleset.rules:
+        for name, _ in rule.facts:
+            if name not in tested:
+                out.append(Diagnostic(rule.loc, "unused-fact",
+                                      f"rule {rule.id!r} asserts {name!r}, which no rule tests",
+                                      level="warning"))
+    return out
