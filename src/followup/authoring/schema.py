@@ -7,7 +7,9 @@ from typing import Any
 
 from followup.core.facts import ENUM_SOURCE, FACTS
 from followup.core.model import RuleSet
-from followup.core.rules import ID_PATTERN, MAX_PRIORITY, NAME_PATTERN, OPERATORS, THEN_KEYS
+from followup.core.conditions import OPERATORS
+from followup.core.rule_files import NAME_PATTERN
+from followup.core.rule_reader import ID_PATTERN, MAX_PRIORITY, THEN_KEYS
 from followup.core.scenario import SHAPE
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
