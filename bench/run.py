@@ -80,8 +80,8 @@ def lines(n: int, seed: int = 7) -> list[str]:
 
 def pipeline(rules_dir: str):
     """The full per-scenario path a batch run takes, as one function of a JSON line."""
-    from followup.advisor import load_advisor
-    from followup.loader import from_plain
+    from followup.core.advisor import load_advisor
+    from followup.core.loader import from_plain
 
     advisor = load_advisor(rules_dir)
 
@@ -144,7 +144,7 @@ def synthetic_rules(target: str, factor: int = 10) -> int:
     Each synthetic rule needs one combination of days, size and level, so a scenario fires at
     most one of them, as a real rule base grows by situations, not by rules firing at once."""
     shutil.copytree(RULES, target)
-    from followup.rules import load_rules
+    from followup.core.rules import load_rules
 
     stock = len(load_rules(target).rules)
     extra = stock * factor - stock
@@ -237,8 +237,8 @@ def main() -> None:
     row("full pipeline, 1 worker: latency median / p99", f"{med:.0f} us / {p99:.0f} us")
     row("full pipeline, 1 worker: scenarios/s", f"{rate:,.0f}", ">= 2,500", rate >= 2500)
 
-    from followup.facts import compute
-    from followup.loader import from_plain
+    from followup.core.facts import compute
+    from followup.core.loader import from_plain
 
     # engine only: validated scenarios in memory, no loading, validation or rendering; what is
     # left is the evaluate step: facts -> engine adapter -> decision (priority/overrides)

@@ -8,9 +8,11 @@ from typing import Any
 
 import click
 
+import followup.batch as batch_settings
+from followup.audit.trace import LEVEL_EVENTS  # the package's settings only; the code loads when it runs
 from followup.core.errors import FollowupError
 
-LEVELS = ("answer", "fired", "full")  # as explain.LEVEL_EVENTS; not imported here to keep start-up light
+LEVELS = tuple(LEVEL_EVENTS)
 
 
 def date_option(ctx: Any, param: Any, value: str | None) -> dt.date | None:
@@ -39,21 +41,7 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
                       show_default=True)
 
 
-class _Commands(click.Group):
-    """`batch` is imported only when it runs: it is a large module and `advise` starts cold."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), "batch"])
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name == "batch":
-            from followup.batch.supervisor import batch_command
-
-            return batch_command
-        return super().get_command(ctx, name)
-
-
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="followup-advisor")
 def main() -> None:
     """Is a (second) follow-up after a job interview okay here, and when?"""
@@ -107,7 +95,8 @@ def explain(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, l
     import json
 
     from followup.core.advisor import load_advisor
-    from followup.audit.explain import explain as run_explain, filter_level, lineage
+    from followup.audit.explain import explain as run_explain
+    from followup.audit.trace import filter_level, lineage
     from followup.core.loader import load_file
     from followup.audit.render import explanation_text
 
@@ -312,6 +301,31 @@ def init(directory: str) -> None:
     click.echo(f"wrote {written} files to {directory}: rules/, scenarios/, schemas/")
     click.echo(f"next: followup lint --rules {directory}/rules && "
                f"followup check {directory}/scenarios --rules {directory}/rules")
+
+
+@main.command("batch")
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", "output_path", metavar="OUTPUT", default=None,
+              help="write the results here (default: stdout); needed for --resume")
+@click.option("--workers", type=click.IntRange(1, batch_settings.MAX_WORKERS), default=None, metavar="N",
+              help="worker processes (default: the number of CPUs)")
+@click.option("--as-of", "as_of", metavar="DATE", callback=date_option, default=None,
+              help="the day the question is asked, for every scenario (overrides their as_of)")
+@click.option("--rules", "rules", metavar="DIR", default=None,
+              help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)")
+@click.option("--resume", is_flag=True, default=False,
+              help="continue an interrupted run into the same OUTPUT: keep its complete lines, "
+                   "answer the input lines after the last one")
+@click.option("-q", "--quiet", is_flag=True, default=False, help="no progress bar")
+def batch_command(input_path: str, output_path: str | None, workers: int | None,
+                  as_of: dt.date | None, rules: str | None, resume: bool, quiet: bool) -> None:
+    """Answer many scenarios. INPUT is JSON Lines, one scenario object per line (- for stdin);
+    the output has one JSON line per input line, in input order: {"line", "id", "answer"} or
+    {"line", "id", "error"}. Exit 0 all answered, 1 some records were errors, 2 unusable
+    invocation; 130/143 when interrupted (run again with --resume)."""
+    from followup.batch.run import run_batch
+
+    sys.exit(run_batch(input_path, output_path, workers, as_of, rules, resume, quiet))
 
 
 def _default_scenarios() -> str:

@@ -171,6 +171,6 @@ def test_replay_refuses_what_is_not_a_record(tmp_path):
 def test_cli_levels_are_the_explain_levels():
     """The --level choices are exactly the filters explain defines."""
     from followup.cli import LEVELS
-    from followup.audit.explain import LEVEL_EVENTS
+    from followup.audit.trace import LEVEL_EVENTS
 
     assert tuple(LEVEL_EVENTS) == LEVELS

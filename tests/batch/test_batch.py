@@ -19,7 +19,7 @@ from followup.cli import main
 
 from ..helpers import RULES
 
-BATCH = [sys.executable, "-c", "from followup.batch.supervisor import batch_command; batch_command()"]
+BATCH = [sys.executable, "-c", "from followup.cli import batch_command; batch_command()"]
 RENDERED = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<code>[a-z0-9-]+): (?P<msg>.*)$")
 
 
@@ -293,7 +293,7 @@ def results_of_clean_run(tmp_path: Any, src: str) -> list[dict[str, Any]]:
 # The supervisor's peak is VmHWM (ru_maxrss of a process started by fork+exec also counts the
 # forked copy of its parent, here the test process); the workers' is RUSAGE_CHILDREN (joined).
 MEASURE = ("import re, resource, sys\n"
-           "from followup.batch.supervisor import run_batch\n"
+           "from followup.batch.run import run_batch\n"
            "rc = run_batch(sys.argv[1], sys.argv[2], 2, None, sys.argv[3], False, True)\n"
            "own = re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1)\n"
            "workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"

@@ -18,25 +18,11 @@ from followup.core.decide import ORDER, show_date
 from followup.core.facts import FACTS
 from followup.core.model import Recommendation, Rule, RuleSet, Scenario
 
-# which events each level shows: a filter over the one trace
-LEVEL_EVENTS = {
-    "answer": {"answer", "conflict", "change"},
-    "fired": {"answer", "conflict", "change", "fire", "outcome"},
-    "full": {"answer", "conflict", "change", "fire", "outcome", "fact", "not_fired"},
-}
+from .trace import show_value
+
 OP_TEXT = {"equals": "=", "!=": "!=", "one_of": "in", "not_in": "not in", "<": "<", "<=": "<=",
            ">": ">", ">=": ">="}
 HORIZON_DAYS = 120  # how far ahead "it becomes yes on ..." is searched
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)
 
 
 def holds(lit: Literal, facts: dict[str, Any]) -> bool:
@@ -72,16 +58,16 @@ def _holds_one(lit: Literal, actual: Any) -> bool:
 def literal_text(lit: Literal, actual: Any, present: bool) -> str:
     """`days_since_interview = 9 >= 7`, `next_contact = final, needed status`."""
     if lit.op == "exists":
-        return f"{lit.fact} exists (= {_show(actual)})" if present else f"{lit.fact} is absent, needed present"
+        return f"{lit.fact} exists (= {show_value(actual)})" if present else f"{lit.fact} is absent, needed present"
     if lit.op == "absent":
-        return f"{lit.fact} is absent" if not present else f"{lit.fact} = {_show(actual)}, needed absent"
+        return f"{lit.fact} is absent" if not present else f"{lit.fact} = {show_value(actual)}, needed absent"
     if not present:
-        return f"{lit.fact} is absent, needed {OP_TEXT[lit.op]} {_show(lit.value)}"
-    shown = _show(actual)
+        return f"{lit.fact} is absent, needed {OP_TEXT[lit.op]} {show_value(lit.value)}"
+    shown = show_value(actual)
     if lit.op == "equals":
-        return f"{lit.fact} = {shown}" if _holds_one(lit, actual) else f"{lit.fact} = {shown}, needed {_show(lit.value)}"
-    return f"{lit.fact} = {shown} {OP_TEXT[lit.op]} {_show(lit.value)}" if _holds_one(lit, actual) else \
-        f"{lit.fact} = {shown}, needed {OP_TEXT[lit.op]} {_show(lit.value)}"
+        return f"{lit.fact} = {shown}" if _holds_one(lit, actual) else f"{lit.fact} = {shown}, needed {show_value(lit.value)}"
+    return f"{lit.fact} = {shown} {OP_TEXT[lit.op]} {show_value(lit.value)}" if _holds_one(lit, actual) else \
+        f"{lit.fact} = {shown}, needed {OP_TEXT[lit.op]} {show_value(lit.value)}"
 
 
 def _claims(ruleset: RuleSet, ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
@@ -98,7 +84,7 @@ def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, l
             value = rec.facts[name]
             how = rec.how.get(name) or ("scenario input" if "." in name or name in ("as_of", "interview_date",
                                         "decision_by", "follow_up_after") else "")
-            events.append({"event": "fact", "fact": name, "value": _show(value), "how": how})
+            events.append({"event": "fact", "fact": name, "value": show_value(value), "how": how})
     derived: dict[str, list[Any]] = {}
     producers: dict[tuple[str, str], str] = {}
     consumers: dict[str, list[str]] = {}
@@ -106,26 +92,26 @@ def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, l
     for f in rec.firings:
         for name, value in f.matched.items():
             if name not in FACTS:
-                consumers.setdefault(f"{name}={_show(value)}", []).append(f.rule)
+                consumers.setdefault(f"{name}={show_value(value)}", []).append(f.rule)
     for f in rec.firings:
         rule = ruleset.rule(f.rule)
         lits = compiled.rules[f"{f.rule}#{f.alternative}"].literals  # what the engine matched
         matched = []
         for lit in lits:
             actual = f.matched.get(lit.fact, rec.facts.get(lit.fact))
-            entry = {"fact": lit.fact, "op": lit.op, "expected": _show(lit.value), "actual": _show(actual),
+            entry = {"fact": lit.fact, "op": lit.op, "expected": show_value(lit.value), "actual": show_value(actual),
                      "text": literal_text(lit, actual, lit.fact in f.matched or lit.fact in rec.facts)}
             if lit.fact not in FACTS:
-                entry["from_rule"] = producers.get((lit.fact, _show(actual)), "")
+                entry["from_rule"] = producers.get((lit.fact, show_value(actual)), "")
             matched.append(entry)
         asserted = []
         for name, value in f.asserted:
             derived.setdefault(name, [])
             if value not in derived[name]:
                 derived[name].append(value)
-            producers.setdefault((name, _show(value)), f.rule)
-            asserted.append({"fact": name, "value": _show(value),
-                             "used_by": sorted(set(consumers.get(f"{name}={_show(value)}", [])))})
+            producers.setdefault((name, show_value(value)), f.rule)
+            asserted.append({"fact": name, "value": show_value(value),
+                             "used_by": sorted(set(consumers.get(f"{name}={show_value(value)}", [])))})
         events.append({"event": "fire", "order": f.order, "rule": f.rule, "description": rule.description,
                        "alternative": f.alternative, "repeat": f.rule in seen, "priority": rule.priority,
                        "matched": matched, "asserted": asserted, "sources": _claims(ruleset, rule.sources)})
@@ -190,8 +176,8 @@ def _first_failure(rule: Rule, alts: list[list[Literal]], known: dict[str, Any],
     actual = known.get(lit.fact)
     if lit.fact not in FACTS and isinstance(actual, list):
         actual = actual[0] if len(actual) == 1 else actual
-    return {"failed": {"fact": lit.fact, "op": lit.op, "expected": _show(lit.value),
-                       "actual": _show(actual) if lit.fact in known else None,
+    return {"failed": {"fact": lit.fact, "op": lit.op, "expected": show_value(lit.value),
+                       "actual": show_value(actual) if lit.fact in known else None,
                        "text": literal_text(lit, actual, lit.fact in known)},
             "also_failed": len(best) - 1}
 
@@ -258,7 +244,7 @@ def what_would_change(advisor: Any, scenario: Scenario, rec: Recommendation) -> 
             if other.verdict != rec.verdict:
                 events.append({"event": "change", "kind": "input", "input": field, "from": scenario.fields[field],
                                "to": value, "verdict": other.verdict, "action": other.action,
-                               "text": f"with {field} = {value} instead of {_show(scenario.fields[field])}: "
+                               "text": f"with {field} = {value} instead of {show_value(scenario.fields[field])}: "
                                        f"{other.verdict} ({other.action})"})
     for field in ("decision_by", "follow_up_after"):
         if getattr(scenario, field) is None:
@@ -279,35 +265,3 @@ def explain(advisor: Any, scenario: Scenario) -> tuple[Recommendation, list[dict
     alternatives = {rule.id: dnf(rule.when) for rule in advisor.ruleset.rules}
     changes = what_would_change(advisor, scenario, rec)
     return rec, build_trace(advisor.ruleset, rec, alternatives, changes, advisor.compiled)
-
-
-def lineage(trace: list[dict[str, Any]]) -> dict[str, Any]:
-    """The graph fact -> rule -> fact -> ... -> answer part, from the trace's firings."""
-    nodes: dict[str, dict[str, Any]] = {}
-    edges: list[dict[str, str]] = []
-    for ev in trace:
-        if ev["event"] == "fact":
-            nodes[f"fact:{ev['fact']}"] = {"id": f"fact:{ev['fact']}", "kind": "fact", "value": ev["value"]}
-        elif ev["event"] == "fire" and not ev["repeat"]:
-            rid = f"rule:{ev['rule']}"
-            nodes[rid] = {"id": rid, "kind": "rule"}
-            for m in ev["matched"]:
-                src = f"fact:{m['fact']}" if "from_rule" not in m else f"derived:{m['fact']}={m['actual']}"
-                if src.startswith("derived:"):
-                    nodes.setdefault(src, {"id": src, "kind": "derived", "value": m["actual"]})
-                edges.append({"from": src, "to": rid})
-            for a in ev["asserted"]:
-                dst = f"derived:{a['fact']}={a['value']}"
-                nodes.setdefault(dst, {"id": dst, "kind": "derived", "value": a["value"]})
-                edges.append({"from": rid, "to": dst})
-        elif ev["event"] == "answer":
-            for part, rid in sorted(ev["decided_by"].items()):
-                dst = f"answer:{part}"
-                nodes[dst] = {"id": dst, "kind": "answer", "value": _show(ev.get(part))}
-                edges.append({"from": f"rule:{rid}", "to": dst})
-    return {"nodes": list(nodes.values()), "edges": edges}
-
-
-def filter_level(trace: list[dict[str, Any]], level: str) -> list[dict[str, Any]]:
-    keep = LEVEL_EVENTS[level]
-    return [ev for ev in trace if ev["event"] in keep]

@@ -8,6 +8,8 @@ from typing import Any
 from followup.core.decide import show_date
 from followup.core.model import Recommendation, RuleSet
 
+from .trace import filter_level
+
 CONTACT_NAMES = {1: "the thank-you note", 2: "the status follow-up", 3: "the final follow-up"}
 
 
@@ -74,8 +76,6 @@ def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
 
 def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
     """The explanation of one answer, top to bottom from inputs to the answer, at a level."""
-    from .explain import filter_level
-
     events = filter_level(trace, level)
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for ev in events:
