@@ -15,8 +15,12 @@ RULES = os.path.join(ROOT, "rules")
 
 
 def pytest_addoption(parser: Any) -> None:
-    parser.addoption("--update-golden", action="store_true", default=False,
-                     help="rewrite the golden explanations of scenario fixtures on purpose")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden explanations of scenario fixtures on purpose",
+    )
 
 
 def pytest_collect_file(parent: Any, file_path: Any) -> Any:
@@ -45,8 +49,8 @@ class FixtureCase(pytest.Item):
         self.case = case
 
     def runtest(self) -> None:
-        from followup.core.advisor import load_advisor
         from followup.authoring.fixtures import run_case
+        from followup.core.advisor import load_advisor
 
         update = bool(self.config.getoption("--update-golden"))
         outcome = run_case(self.case, load_advisor(RULES), update_golden=update)

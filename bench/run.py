@@ -40,36 +40,65 @@ CHANNELS = ["email", "phone", "linkedin", "letter"]
 def scenario(rng: random.Random, i: int) -> dict:
     """One realistic application: an interview in the last seven weeks, what was sent since."""
     as_of = dt.date(2026, 11, 20)
-    interview = as_of - dt.timedelta(days=rng.choice([0, 1, 2, 3, 5, 6, 7, 8, 10, 12, 13, 14, 15, 18, 21, 28, 35, 49]))
+    interview = as_of - dt.timedelta(
+        days=rng.choice([0, 1, 2, 3, 5, 6, 7, 8, 10, 12, 13, 14, 15, 18, 21, 28, 35, 49])
+    )
     age = (as_of - interview).days
-    doc: dict = {"id": f"app-{i}", "as_of": as_of.isoformat(),
-                 "company": {"name": f"Company {i % 997}", "culture": rng.choice(CULTURES), "size": rng.choice(SIZES)},
-                 "interview": {"date": interview.isoformat(), "format": rng.choice(FORMATS),
-                               "medium": rng.choice(["onsite", "video", "phone"])},
-                 "position": {"title": "Engineer", "level": rng.choice(LEVELS)},
-                 "contact": {"interviewer_channel": rng.choice(CHANNELS),
-                             "rapport": rng.choice(["normal", "normal", "strong"])}}
+    doc: dict = {
+        "id": f"app-{i}",
+        "as_of": as_of.isoformat(),
+        "company": {"name": f"Company {i % 997}", "culture": rng.choice(CULTURES), "size": rng.choice(SIZES)},
+        "interview": {
+            "date": interview.isoformat(),
+            "format": rng.choice(FORMATS),
+            "medium": rng.choice(["onsite", "video", "phone"]),
+        },
+        "position": {"title": "Engineer", "level": rng.choice(LEVELS)},
+        "contact": {
+            "interviewer_channel": rng.choice(CHANNELS),
+            "rapport": rng.choice(["normal", "normal", "strong"]),
+        },
+    }
     history = []
     day = 0
     if age >= 1 and rng.random() < 0.85:
         day = rng.choice([0, 0, 1, 2])
-        history.append({"kind": "thank_you", "date": (interview + dt.timedelta(days=min(day, age))).isoformat(),
-                        "channel": "email"})
+        history.append(
+            {
+                "kind": "thank_you",
+                "date": (interview + dt.timedelta(days=min(day, age))).isoformat(),
+                "channel": "email",
+            }
+        )
     for _ in range(rng.choice([0, 0, 1, 1, 2])):
         day += rng.randint(5, 10)
         if day > age:
             break
-        history.append({"kind": "follow_up", "date": (interview + dt.timedelta(days=day)).isoformat(),
-                        "channel": rng.choice(CHANNELS)})
+        history.append(
+            {
+                "kind": "follow_up",
+                "date": (interview + dt.timedelta(days=day)).isoformat(),
+                "channel": rng.choice(CHANNELS),
+            }
+        )
     if history and rng.random() < 0.3:
         reply = min(age, day + rng.randint(0, 3))
-        history.append({"kind": "reply", "date": (interview + dt.timedelta(days=reply)).isoformat(),
-                        "outcome": rng.choice(["pending", "pending", "pending", "offer", "rejected"])})
+        history.append(
+            {
+                "kind": "reply",
+                "date": (interview + dt.timedelta(days=reply)).isoformat(),
+                "outcome": rng.choice(["pending", "pending", "pending", "offer", "rejected"]),
+            }
+        )
     doc["history"] = history
     if rng.random() < 0.25:
-        doc["timeline"] = {"decision_by": (interview + dt.timedelta(days=rng.choice([5, 7, 10, 14, 21]))).isoformat()}
+        doc["timeline"] = {
+            "decision_by": (interview + dt.timedelta(days=rng.choice([5, 7, 10, 14, 21]))).isoformat()
+        }
     if rng.random() < 0.1:
-        doc.setdefault("timeline", {})["follow_up_after"] = (interview + dt.timedelta(days=rng.choice([7, 14, 21]))).isoformat()
+        doc.setdefault("timeline", {})["follow_up_after"] = (
+            interview + dt.timedelta(days=rng.choice([7, 14, 21]))
+        ).isoformat()
     return doc
 
 
@@ -129,7 +158,7 @@ def _work(chunk: list[str]) -> int:
 
 def throughput(workers: int, data: list[str], rules_dir: str) -> float:
     """Scenarios/s over `workers` processes, measured after each has loaded the rules."""
-    chunks = [data[i:i + 500] for i in range(0, len(data), 500)]
+    chunks = [data[i : i + 500] for i in range(0, len(data), 500)]
     with mp.get_context("fork").Pool(workers, initializer=_init, initargs=(rules_dir,)) as pool:
         pool.map(_work, [data[:50]] * workers)  # warm every worker
         start = time.perf_counter()
@@ -138,6 +167,7 @@ def throughput(workers: int, data: list[str], rules_dir: str) -> float:
 
 
 # ---- growth ----------------------------------------------------------------------------------
+
 
 def synthetic_rules(target: str, factor: int = 10) -> int:
     """A copy of the stock rules plus advice rules up to `factor` times as many rules in all.
@@ -151,17 +181,19 @@ def synthetic_rules(target: str, factor: int = 10) -> int:
     combos = [(d, s, lv) for d in range(0, 46) for s in SIZES for lv in LEVELS][:extra]
     out = ["rules:"]
     for d, s, lv in combos:
-        out += [f"  - id: synthetic-{d}-{s}-{lv}",
-                "    description: A synthetic advice rule for one situation.",
-                '    sources: ["000-12"]',
-                "    when:",
-                "      all:",
-                f'        - {{fact: days_since_interview, equals: {d}}}',
-                f"        - {{fact: company.size, equals: {s}}}",
-                f"        - {{fact: position.level, equals: {lv}}}",
-                "    then:",
-                f'      advice: ["Synthetic advice {d} {s} {lv}."]',
-                '    says: "synthetic"']
+        out += [
+            f"  - id: synthetic-{d}-{s}-{lv}",
+            "    description: A synthetic advice rule for one situation.",
+            '    sources: ["000-12"]',
+            "    when:",
+            "      all:",
+            f"        - {{fact: days_since_interview, equals: {d}}}",
+            f"        - {{fact: company.size, equals: {s}}}",
+            f"        - {{fact: position.level, equals: {lv}}}",
+            "    then:",
+            f'      advice: ["Synthetic advice {d} {s} {lv}."]',
+            '    says: "synthetic"',
+        ]
     with open(os.path.join(target, "synthetic.yaml"), "w", encoding="utf-8") as fh:
         fh.write("\n".join(out) + "\n")
     return len(load_rules(target).rules)
@@ -198,12 +230,17 @@ for mark in marks:
 
 
 def peak_rss(marks: list[int]) -> list[tuple[int, int]]:
-    proc = subprocess.run([sys.executable, "-c", RSS_PROBE, os.path.dirname(__file__), RULES,
-                           ",".join(map(str, marks))], capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", RSS_PROBE, os.path.dirname(__file__), RULES, ",".join(map(str, marks))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return [(int(a), int(b)) for a, b in (line.split() for line in proc.stdout.split("\n") if line.strip())]
 
 
 # ---- cold start ------------------------------------------------------------------------------
+
 
 def median_ms(cmd: list[str], runs: int) -> float:
     times = []
@@ -226,7 +263,9 @@ def main() -> None:
         rows.append(f"| {label} | {value} | {target} | {mark} |")
         print(rows[-1], flush=True)
 
-    print(f"followup-advisor benchmark: {n} generated scenarios, {workers} cores, Python {sys.version.split()[0]}")
+    print(
+        f"followup-advisor benchmark: {n} generated scenarios, {workers} cores, Python {sys.version.split()[0]}"
+    )
     print("| measure | value | target | |")
     print("|---|---|---|---|")
 
@@ -244,7 +283,10 @@ def main() -> None:
     # left is the evaluate step: facts -> engine adapter -> decision (priority/overrides)
     scenarios = [advisor.scenario(from_plain("<bench>", json.loads(t))) for t in data]
     emed, ep99, erate = summary(timed(advisor.evaluate, scenarios))
-    row("engine only (facts, adapter, decision), 1 worker: latency median / p99", f"{emed:.0f} us / {ep99:.0f} us")
+    row(
+        "engine only (facts, adapter, decision), 1 worker: latency median / p99",
+        f"{emed:.0f} us / {ep99:.0f} us",
+    )
     row("engine only, 1 worker: scenarios/s", f"{erate:,.0f}")
     row("full pipeline / engine only (throughput)", f"{rate / erate:.0%}", ">= 60%", rate / erate >= 0.6)
     facts = [compute(s, s.as_of)[0] for s in scenarios]
@@ -254,8 +296,12 @@ def main() -> None:
     one = throughput(1, data, RULES)
     many = throughput(workers, data, RULES)
     row("pool of 1 worker: scenarios/s", f"{one:,.0f}")
-    row(f"pool of {workers} workers: scenarios/s", f"{many:,.0f} ({many / one:.2f}x)",
-        f">= 1.7x with {workers}", many / one >= 1.7 if workers >= 2 else None)
+    row(
+        f"pool of {workers} workers: scenarios/s",
+        f"{many:,.0f} ({many / one:.2f}x)",
+        f">= 1.7x with {workers}",
+        many / one >= 1.7 if workers >= 2 else None,
+    )
 
     exe = os.path.join(os.path.dirname(sys.executable), "followup")
     subprocess.run([exe, "advise", EXAMPLE], stdout=subprocess.DEVNULL, check=True)  # fill the rules cache
@@ -274,8 +320,12 @@ def main() -> None:
             big_answer(text)
         base = statistics.median(timed(answer, sample))
         grown = statistics.median(timed(big_answer, sample))
-        row(f"per scenario, stock rules ({len(advisor.ruleset.rules)}) vs 10x ({count})",
-            f"{base * 1e6:.0f} us vs {grown * 1e6:.0f} us ({grown / base:.2f}x)", "<= 2x", grown / base <= 2)
+        row(
+            f"per scenario, stock rules ({len(advisor.ruleset.rules)}) vs 10x ({count})",
+            f"{base * 1e6:.0f} us vs {grown * 1e6:.0f} us ({grown / base:.2f}x)",
+            "<= 2x",
+            grown / base <= 2,
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         source = os.path.join(tmp, "in.jsonl")
@@ -284,16 +334,24 @@ def main() -> None:
         rates = {}
         for w in (1, workers):
             start = time.perf_counter()
-            subprocess.run([exe, "batch", source, "-o", os.path.join(tmp, f"out{w}.jsonl"), "--workers", str(w),
-                            "-q"], check=True)
+            subprocess.run(
+                [exe, "batch", source, "-o", os.path.join(tmp, f"out{w}.jsonl"), "--workers", str(w), "-q"],
+                check=True,
+            )
             rates[w] = n / (time.perf_counter() - start)
-        row(f"`followup batch` end to end, {n:,} lines, 1 / {workers} workers (records/s)",
-            f"{rates[1]:,.0f} / {rates[workers]:,.0f} ({rates[workers] / rates[1]:.2f}x)")
+        row(
+            f"`followup batch` end to end, {n:,} lines, 1 / {workers} workers (records/s)",
+            f"{rates[1]:,.0f} / {rates[workers]:,.0f} ({rates[workers] / rates[1]:.2f}x)",
+        )
 
     marks = [10_000, 100_000] if quick else [100_000, 1_000_000]
     (m1, r1), (m2, r2) = peak_rss(marks)
-    row(f"peak RSS after {m1:,} / {m2:,} scenarios", f"{r1 / 1024:.1f} MB / {r2 / 1024:.1f} MB",
-        "flat", r2 <= r1 * 1.05 + 1024)
+    row(
+        f"peak RSS after {m1:,} / {m2:,} scenarios",
+        f"{r1 / 1024:.1f} MB / {r2 / 1024:.1f} MB",
+        "flat",
+        r2 <= r1 * 1.05 + 1024,
+    )
 
 
 if __name__ == "__main__":

@@ -57,12 +57,19 @@ class RefAnswer:
     decided_by: dict[str, str] = field(default_factory=dict)
 
     def parts(self) -> dict[str, Any]:
-        return {"action": self.action, "verdict": self.verdict, "contact": self.contact,
-                "earliest": self.earliest, "latest": self.latest, "channel": self.channel,
-                "fired": set(self.fired)}
+        return {
+            "action": self.action,
+            "verdict": self.verdict,
+            "contact": self.contact,
+            "earliest": self.earliest,
+            "latest": self.latest,
+            "channel": self.channel,
+            "fired": set(self.fired),
+        }
 
 
 # ---- conditions --------------------------------------------------------------------------------
+
 
 def _same(a: Any, b: Any) -> bool:
     """Equality that keeps true, 1 and "1" apart."""
@@ -81,8 +88,12 @@ def _value_passes(actual: Any, op: str, expected: Any) -> bool:
     if op in ("<", "<=", ">", ">="):
         if not (_is_number(actual) and _is_number(expected)):
             return False
-        return {"<": actual < expected, "<=": actual <= expected,
-                ">": actual > expected, ">=": actual >= expected}[op]
+        return {
+            "<": actual < expected,
+            "<=": actual <= expected,
+            ">": actual > expected,
+            ">=": actual >= expected,
+        }[op]
     raise ValueError(f"unknown operator {op!r}")
 
 
@@ -140,6 +151,7 @@ def fire(ruleset: Any, facts: dict[str, Any]) -> tuple[set[str], dict[str, set[A
 
 
 # ---- answer assembly ---------------------------------------------------------------------------
+
 
 def _part_value(rule: Any, part: str, facts: dict[str, Any]) -> Any:
     if part not in rule.answer:
@@ -204,5 +216,15 @@ def evaluate(ruleset: Any, facts: dict[str, Any]) -> RefAnswer:
     if parts["action"] in ruleset.no_channel_for:
         parts["channel"] = None
         earliest = latest = None
-    return RefAnswer(parts["action"], parts["verdict"], parts["contact"], earliest, latest,
-                     parts["channel"], frozenset(fired), frozenset(overridden), derived, decided)
+    return RefAnswer(
+        parts["action"],
+        parts["verdict"],
+        parts["contact"],
+        earliest,
+        latest,
+        parts["channel"],
+        frozenset(fired),
+        frozenset(overridden),
+        derived,
+        decided,
+    )

@@ -11,11 +11,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from followup.core.advisor import load_advisor
+from followup.authoring.fixtures import load_cases, run_case
 from followup.cli import main
+from followup.core.advisor import load_advisor
 from followup.core.errors import FollowupError
 from followup.core.loader import parse_text
-from followup.authoring.fixtures import load_cases, run_case
 
 from .helpers import ROOT, RULES, copy_rules, edit_yaml
 
@@ -71,18 +71,28 @@ def test_channel_fact_of_wrong_type_is_a_rules_error(tmp_path):
     for args in (["advise", EXAMPLE, "--rules", rules], ["lint", "--rules", rules]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code in (1, 2) and "unknown-fact" in result.output, result.output
-        assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+        assert (
+            "Traceback" not in result.output
+            and result.exception is None
+            or isinstance(result.exception, SystemExit)
+        )
 
 
-@pytest.mark.parametrize("change, code", [
-    (lambda d: d.update(as_of=5), "bad-date"),
-    (lambda d: d["answer"].update(reasons=[1]), "wrong-type"),
-    (lambda d: d.update(rules=[1]), "wrong-type"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        (lambda d: d.update(as_of=5), "bad-date"),
+        (lambda d: d["answer"].update(reasons=[1]), "wrong-type"),
+        (lambda d: d.update(rules=[1]), "wrong-type"),
+    ],
+)
 def test_malformed_records_are_refused_by_replay(tmp_path, change, code):
     """replay refuses a damaged record with a located error, exit 2."""
     record = tmp_path / "r.json"
-    assert CliRunner().invoke(main, ["advise", EXAMPLE, "--rules", RULES, "--record", str(record)]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["advise", EXAMPLE, "--rules", RULES, "--record", str(record)]).exit_code
+        == 0
+    )
     doc = json.loads(record.read_text())
     change(doc)
     record.write_text(json.dumps(doc))
@@ -93,15 +103,19 @@ def test_malformed_records_are_refused_by_replay(tmp_path, change, code):
 def test_fixture_case_dates_and_paths_are_checked(tmp_path):
     """A quoted case as_of is honoured; a bad one or a non-path scenario_file is an error."""
     good = tmp_path / "good.yaml"
-    good.write_text('cases:\n  - name: quoted\n    as_of: "2026-11-12"\n'
-                    '    scenario: {as_of: 2026-11-06, interview: {date: 2026-11-05}, '
-                    'history: [{kind: thank_you, date: 2026-11-05}]}\n'
-                    '    expect: {action: send_follow_up}\n')
+    good.write_text(
+        'cases:\n  - name: quoted\n    as_of: "2026-11-12"\n'
+        "    scenario: {as_of: 2026-11-06, interview: {date: 2026-11-05}, "
+        "history: [{kind: thank_you, date: 2026-11-05}]}\n"
+        "    expect: {action: send_follow_up}\n"
+    )
     [case] = load_cases(str(good))
     assert run_case(case, load_advisor(RULES)).passed
     bad = tmp_path / "bad.yaml"
-    bad.write_text('cases:\n  - name: a\n    as_of: "soon"\n    scenario: {interview: {date: 2026-11-05}}\n'
-                   '    expect: {action: wait}\n  - name: b\n    scenario_file: 5\n    expect: {action: wait}\n')
+    bad.write_text(
+        'cases:\n  - name: a\n    as_of: "soon"\n    scenario: {interview: {date: 2026-11-05}}\n'
+        "    expect: {action: wait}\n  - name: b\n    scenario_file: 5\n    expect: {action: wait}\n"
+    )
     with pytest.raises(FollowupError) as exc:
         load_cases(str(bad))
     assert [d.code for d in exc.value.diagnostics] == ["bad-date", "wrong-type"]
@@ -109,12 +123,31 @@ def test_fixture_case_dates_and_paths_are_checked(tmp_path):
 
 def test_batch_reports_deep_json_as_too_deep(tmp_path):
     """A deeply nested JSON line is a too-deep error record, as advise says, not an internal error."""
-    line = '{"as_of": "2026-11-20", "interview": {"date": "2026-11-05"}, "company": {"name": ' + \
-        "[" * 600 + "]" * 600 + "}}\n"
+    line = (
+        '{"as_of": "2026-11-20", "interview": {"date": "2026-11-05"}, "company": {"name": '
+        + "[" * 600
+        + "]" * 600
+        + "}}\n"
+    )
     source = tmp_path / "deep.jsonl"
     source.write_text(line)
-    proc = subprocess.run([sys.executable, "-m", "followup.cli", "batch", str(source), "--workers", "1",
-                           "--rules", RULES, "-q"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "followup.cli",
+            "batch",
+            str(source),
+            "--workers",
+            "1",
+            "--rules",
+            RULES,
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["error"]["code"] == "too-deep"
 
@@ -126,14 +159,29 @@ def test_explain_shows_the_alternative_the_engine_matched(tmp_path):
     def widen(data):
         for rule in data["rules"]:
             if rule["id"] == "status-due":
-                rule["when"]["all"].append({"any": [
-                    {"all": [{"fact": "days_since_interview", "<": 3}, {"fact": "days_since_interview", ">": 9}]},
-                    {"fact": "days_since_interview", ">": 6}]})
+                rule["when"]["all"].append(
+                    {
+                        "any": [
+                            {
+                                "all": [
+                                    {"fact": "days_since_interview", "<": 3},
+                                    {"fact": "days_since_interview", ">": 9},
+                                ]
+                            },
+                            {"fact": "days_since_interview", ">": 6},
+                        ]
+                    }
+                )
 
     edit_yaml(os.path.join(rules, "timing.yaml"), widen)
     scenario = tmp_path / "s.yaml"
-    scenario.write_text("as_of: 2026-11-20\ninterview: {date: 2026-11-05}\n"
-                        "history: [{kind: thank_you, date: 2026-11-05}]\n")
+    scenario.write_text(
+        "as_of: 2026-11-20\ninterview: {date: 2026-11-05}\nhistory: [{kind: thank_you, date: 2026-11-05}]\n"
+    )
     out = CliRunner().invoke(main, ["explain", str(scenario), "--rules", rules, "--level", "fired"]).output
-    line = next(l for l in out.splitlines() if l.strip().startswith("matched:") and "days_since_interview = 15 > 6" in l)
+    line = next(
+        ln
+        for ln in out.splitlines()
+        if ln.strip().startswith("matched:") and "days_since_interview = 15 > 6" in ln
+    )
     assert "needed" not in line

@@ -33,12 +33,24 @@ def _fail(exc: FollowupError) -> None:
     sys.exit(2)
 
 
-RULES = click.option("--rules", "rules", metavar="DIR", default=None,
-                     help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)")
-AS_OF = click.option("--as-of", "as_of", metavar="DATE", callback=date_option, default=None,
-                     help="the day the question is asked (overrides the scenario's as_of)")
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                      show_default=True)
+RULES = click.option(
+    "--rules",
+    "rules",
+    metavar="DIR",
+    default=None,
+    help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)",
+)
+AS_OF = click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    callback=date_option,
+    default=None,
+    help="the day the question is asked (overrides the scenario's as_of)",
+)
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,13 +64,18 @@ def main() -> None:
 @AS_OF
 @RULES
 @FORMAT
-@click.option("--record", "record", metavar="FILE", default=None,
-              help="also write an audit record (scenario, as_of, rules digest, versions, answer, trace)")
+@click.option(
+    "--record",
+    "record",
+    metavar="FILE",
+    default=None,
+    help="also write an audit record (scenario, as_of, rules digest, versions, answer, trace)",
+)
 def advise(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, record: str | None) -> None:
     """Answer one SCENARIO (a YAML or JSON file): what to do, when, and why."""
+    from followup.audit.render import to_json, to_text
     from followup.core.advisor import load_advisor
     from followup.core.loader import load_file
-    from followup.audit.render import to_json, to_text
 
     try:
         advisor = load_advisor(rules)
@@ -66,8 +83,8 @@ def advise(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, re
         if record:
             import json
 
-            from followup.audit.record import make_record, write_atomically
             from followup.audit.explain import explain as run_explain
+            from followup.audit.record import make_record, write_atomically
 
             rec, trace = run_explain(advisor, parsed)
             doc = make_record(advisor.ruleset, parsed.raw, rec, trace)
@@ -87,18 +104,23 @@ def advise(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, re
 @AS_OF
 @RULES
 @FORMAT
-@click.option("--level", type=click.Choice(LEVELS), default="full", show_default=True,
-              help="how much of the recorded trace to show")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="full",
+    show_default=True,
+    help="how much of the recorded trace to show",
+)
 def explain(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, level: str) -> None:
     """Explain one SCENARIO's answer: every rule that fired and why, the rules that did not,
     where the sources disagree, and what would change the answer."""
     import json
 
-    from followup.core.advisor import load_advisor
     from followup.audit.explain import explain as run_explain
-    from followup.audit.trace import filter_level, lineage
-    from followup.core.loader import load_file
     from followup.audit.render import explanation_text
+    from followup.audit.trace import filter_level, lineage
+    from followup.core.advisor import load_advisor
+    from followup.core.loader import load_file
 
     try:
         advisor = load_advisor(rules)
@@ -108,8 +130,12 @@ def explain(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, l
         _fail(exc)
         return
     if fmt == "json":
-        doc = {"answer": rec.to_json(), "level": level, "trace": filter_level(trace, level),
-               "lineage": lineage(trace)}
+        doc = {
+            "answer": rec.to_json(),
+            "level": level,
+            "trace": filter_level(trace, level),
+            "lineage": lineage(trace),
+        }
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         click.echo(explanation_text(trace, level), nl=False)
@@ -124,8 +150,8 @@ def replay(record: str, rules: str | None, fmt: str) -> None:
     changed since it was made. Exit 0 same, 1 different, 2 bad input."""
     import json
 
-    from followup.core.advisor import load_advisor
     from followup.audit.record import compare, read_record, replay_text
+    from followup.core.advisor import load_advisor
 
     try:
         advisor = load_advisor(rules)
@@ -136,14 +162,25 @@ def replay(record: str, rules: str | None, fmt: str) -> None:
         _fail(exc)
         return
     if fmt == "json":
-        click.echo(json.dumps({"same": result.same, "differences": [
-            {"key": k, "recorded": a, "now": b} for k, a, b in result.differences],
-            "recorded_digest": result.recorded_digest, "current_digest": result.current_digest,
-            "rules_changed": result.changed, "rules_added": result.added, "rules_removed": result.removed},
-            indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "same": result.same,
+                    "differences": [{"key": k, "recorded": a, "now": b} for k, a, b in result.differences],
+                    "recorded_digest": result.recorded_digest,
+                    "current_digest": result.current_digest,
+                    "rules_changed": result.changed,
+                    "rules_added": result.added,
+                    "rules_removed": result.removed,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         click.echo(replay_text(result), nl=False)
     sys.exit(0 if result.same else 1)
+
 
 @main.command()
 @RULES
@@ -154,8 +191,8 @@ def lint(rules: str | None, strict: bool, fmt: str) -> None:
     Exit 0 clean, 1 problems found, 2 unusable input."""
     import json
 
-    from followup.core.advisor import rules_dir
     from followup.authoring.lint import lint as run_lint
+    from followup.core.advisor import rules_dir
 
     try:
         problems = run_lint(rules_dir(rules))
@@ -165,8 +202,12 @@ def lint(rules: str | None, strict: bool, fmt: str) -> None:
     errors = sum(1 for p in problems if p.level == "error")
     warnings = len(problems) - errors
     if fmt == "json":
-        click.echo(json.dumps({"problems": [p.to_json() for p in problems], "errors": errors,
-                               "warnings": warnings}, indent=2))
+        click.echo(
+            json.dumps(
+                {"problems": [p.to_json() for p in problems], "errors": errors, "warnings": warnings},
+                indent=2,
+            )
+        )
     else:
         for p in problems:
             click.echo(p.render())
@@ -191,9 +232,22 @@ def list_rules(rules: str | None, fmt: str) -> None:
         return
     rows = sorted(ruleset.rules, key=lambda r: (os.path.basename(r.path), r.loc.line))
     if fmt == "json":
-        click.echo(json.dumps([{"id": r.id, "file": os.path.basename(r.path), "line": r.loc.line,
-                                "priority": r.priority, "overrides": list(r.overrides),
-                                "sources": list(r.sources)} for r in rows], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "file": os.path.basename(r.path),
+                        "line": r.loc.line,
+                        "priority": r.priority,
+                        "overrides": list(r.overrides),
+                        "sources": list(r.sources),
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
         return
     click.echo(f"{'id':<30} {'file':<15} {'priority':>8}  sources")
     for r in rows:
@@ -210,10 +264,10 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -
     """Run scenario fixture files (default: ./scenarios): PASS/FAIL per case. Exit 1 on any failure."""
     import json
 
-    from followup.core.advisor import load_advisor
-    from followup.authoring.check import report_json, report_text, run_check
     from followup.audit.explain import explain as run_explain
     from followup.audit.render import explanation_text
+    from followup.authoring.check import report_json, report_text, run_check
+    from followup.core.advisor import load_advisor
 
     try:
         advisor = load_advisor(rules)
@@ -226,6 +280,7 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -
         node = outcome.case.scenario
         if node is None:
             from followup.core.loader import load_file
+
             node = load_file(outcome.case.scenario_file, lenient=True)
         _, trace = run_explain(advisor, advisor.scenario(node, as_of=outcome.case.as_of))
         return explanation_text(trace, "fired")
@@ -238,8 +293,13 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -
 
 
 @main.command()
-@click.option("--base", "base", required=True, metavar="OLD_RULES",
-              help="the rules before the edit: a directory, or a git revision of the rules directory")
+@click.option(
+    "--base",
+    "base",
+    required=True,
+    metavar="OLD_RULES",
+    help="the rules before the edit: a directory, or a git revision of the rules directory",
+)
 @RULES
 @click.argument("scenarios", nargs=-1, metavar="[SCENARIOS]...")
 @FORMAT
@@ -248,8 +308,9 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
     Exit 0 nothing changed, 1 something did, 2 bad input."""
     import json
 
+    from followup.authoring.diff import base_rules, diff_text
+    from followup.authoring.diff import diff as run_diff
     from followup.core.advisor import load_advisor, rules_dir
-    from followup.authoring.diff import base_rules, diff as run_diff, diff_text
 
     try:
         new_dir = rules_dir(rules)
@@ -260,8 +321,16 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
         _fail(exc)
         return
     if fmt == "json":
-        click.echo(json.dumps({"changed": [c.__dict__ for c in changes], "changed_count": len(changes),
-                               "unchanged_count": unchanged}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "changed": [c.__dict__ for c in changes],
+                    "changed_count": len(changes),
+                    "unchanged_count": unchanged,
+                },
+                indent=2,
+            )
+        )
     else:
         click.echo(diff_text(changes, unchanged), nl=False)
     del keep
@@ -275,8 +344,8 @@ def schema(kind: str, rules: str | None) -> None:
     """Print the JSON Schema of rule files or of scenario files (for editor completion)."""
     import json
 
-    from followup.core.advisor import load_advisor
     from followup.authoring.schema import rules_schema, scenario_schema
+    from followup.core.advisor import load_advisor
 
     try:
         ruleset = load_advisor(rules).ruleset
@@ -299,26 +368,61 @@ def init(directory: str) -> None:
         _fail(exc)
         return
     click.echo(f"wrote {written} files to {directory}: rules/, scenarios/, schemas/")
-    click.echo(f"next: followup lint --rules {directory}/rules && "
-               f"followup check {directory}/scenarios --rules {directory}/rules")
+    click.echo(
+        f"next: followup lint --rules {directory}/rules && "
+        f"followup check {directory}/scenarios --rules {directory}/rules"
+    )
 
 
 @main.command("batch")
 @click.argument("input_path", metavar="INPUT")
-@click.option("-o", "--output", "output_path", metavar="OUTPUT", default=None,
-              help="write the results here (default: stdout); needed for --resume")
-@click.option("--workers", type=click.IntRange(1, batch_settings.MAX_WORKERS), default=None, metavar="N",
-              help="worker processes (default: the number of CPUs)")
-@click.option("--as-of", "as_of", metavar="DATE", callback=date_option, default=None,
-              help="the day the question is asked, for every scenario (overrides their as_of)")
-@click.option("--rules", "rules", metavar="DIR", default=None,
-              help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)")
-@click.option("--resume", is_flag=True, default=False,
-              help="continue an interrupted run into the same OUTPUT: keep its complete lines, "
-                   "answer the input lines after the last one")
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    metavar="OUTPUT",
+    default=None,
+    help="write the results here (default: stdout); needed for --resume",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, batch_settings.MAX_WORKERS),
+    default=None,
+    metavar="N",
+    help="worker processes (default: the number of CPUs)",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    callback=date_option,
+    default=None,
+    help="the day the question is asked, for every scenario (overrides their as_of)",
+)
+@click.option(
+    "--rules",
+    "rules",
+    metavar="DIR",
+    default=None,
+    help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    default=False,
+    help="continue an interrupted run into the same OUTPUT: keep its complete lines, "
+    "answer the input lines after the last one",
+)
 @click.option("-q", "--quiet", is_flag=True, default=False, help="no progress bar")
-def batch_command(input_path: str, output_path: str | None, workers: int | None,
-                  as_of: dt.date | None, rules: str | None, resume: bool, quiet: bool) -> None:
+def batch_command(
+    input_path: str,
+    output_path: str | None,
+    workers: int | None,
+    as_of: dt.date | None,
+    rules: str | None,
+    resume: bool,
+    quiet: bool,
+) -> None:
     """Answer many scenarios. INPUT is JSON Lines, one scenario object per line (- for stdin);
     the output has one JSON line per input line, in input order: {"line", "id", "answer"} or
     {"line", "id", "error"}. Exit 0 all answered, 1 some records were errors, 2 unusable
@@ -334,7 +438,6 @@ def _default_scenarios() -> str:
     from followup.authoring.init import stock_scenarios_dir
 
     return "scenarios" if os.path.isdir("scenarios") else stock_scenarios_dir()
-
 
 
 if __name__ == "__main__":  # pragma: no cover

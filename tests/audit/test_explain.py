@@ -29,11 +29,16 @@ def test_lineage_text_names_matched_values_sources_and_consumers():
     """Each fired rule shows the facts it matched with values, what it asserted and who used it."""
     text = run("explain", EXAMPLE, "--rules", RULES).output
     assert "days_since_interview = 15   (as_of - interview_date = 2026-11-20 - 2026-11-05 = 15)" in text
-    assert "matched: next_contact = final (from next-final); context = proactive (from context-proactive)" in text
+    assert (
+        "matched: next_contact = final (from next-final); context = proactive (from context-proactive)"
+        in text
+    )
     assert "asserted: context = proactive -> used by final-allowed-proactive" in text
     assert "sources: 004-06, 004-05 (Should You Follow Up After a Job Interview?)" in text
-    assert "matched: final_follow_up = allowed (from final-allowed-proactive); " \
-           "days_since_interview = 15 >= 14; days_since_last_follow_up = 8 >= 7" in text
+    assert (
+        "matched: final_follow_up = allowed (from final-allowed-proactive); "
+        "days_since_interview = 15 >= 14; days_since_last_follow_up = 8 >= 7" in text
+    )
 
 
 def test_why_not_names_the_failing_test_with_both_values():
@@ -56,17 +61,25 @@ def test_rules_that_lost_say_to_whom_and_by_what_precedence():
 def test_overridden_rule_names_the_override(tmp_path):
     """An override is reported with the overriding rule and its declaration."""
     path = tmp_path / "s.yaml"
-    path.write_text("as_of: 2026-11-09\ninterview: {date: 2026-11-05}\ntimeline: {decision_by: 2026-11-08}\n"
-                    "history: [{kind: thank_you, date: 2026-11-05}]\n")
+    path.write_text(
+        "as_of: 2026-11-09\ninterview: {date: 2026-11-05}\ntimeline: {decision_by: 2026-11-08}\n"
+        "history: [{kind: thank_you, date: 2026-11-05}]\n"
+    )
     doc = explain_json(str(path))
     assert doc["answer"]["action"] == "send_follow_up"
     [over] = [e for e in doc["trace"] if e["event"] == "outcome" and e["status"] == "overridden"]
-    assert over == {"event": "outcome", "rule": "status-too-early", "status": "overridden",
-                    "by": "decision-date-passed",
-                    "precedence": "decision-date-passed declares overrides: [status-too-early]"}
+    assert over == {
+        "event": "outcome",
+        "rule": "status-too-early",
+        "status": "overridden",
+        "by": "decision-date-passed",
+        "precedence": "decision-date-passed declares overrides: [status-too-early]",
+    }
     text = run("explain", str(path), "--rules", RULES).output
-    assert "outcome: overridden by decision-date-passed (decision-date-passed declares overrides: " \
-           "[status-too-early])" in text
+    assert (
+        "outcome: overridden by decision-date-passed (decision-date-passed declares overrides: "
+        "[status-too-early])" in text
+    )
 
 
 def test_what_would_change_is_found_by_evaluating():
@@ -74,8 +87,12 @@ def test_what_would_change_is_found_by_evaluating():
     doc = explain_json(EXAMPLE)
     [dated] = [e for e in doc["trace"] if e["event"] == "change" and e["kind"] == "date"]
     assert dated["date"] == "2026-11-26"
-    before = json.loads(run("advise", EXAMPLE, "--rules", RULES, "--format", "json", "--as-of", "2026-11-25").output)
-    on = json.loads(run("advise", EXAMPLE, "--rules", RULES, "--format", "json", "--as-of", "2026-11-26").output)
+    before = json.loads(
+        run("advise", EXAMPLE, "--rules", RULES, "--format", "json", "--as-of", "2026-11-25").output
+    )
+    on = json.loads(
+        run("advise", EXAMPLE, "--rules", RULES, "--format", "json", "--as-of", "2026-11-26").output
+    )
     assert (before["verdict"], on["verdict"]) == ("not_yet", "yes")
     inputs = [e for e in doc["trace"] if e["event"] == "change" and e["kind"] == "input"]
     assert {"input": "timeline.follow_up_after", "verdict": "yes"}.items() <= inputs[-1].items()
@@ -97,8 +114,11 @@ def test_json_and_text_agree():
     doc = explain_json(EXAMPLE)
     text = run("explain", EXAMPLE, "--rules", RULES).output
     fired = [e["rule"] for e in doc["trace"] if e["event"] == "fire" and not e["repeat"]]
-    listed = [line.split(". ", 1)[1].split(":")[0] for line in text.splitlines()
-              if line[:5].strip().rstrip(".").isdigit() and "(again" not in line]
+    listed = [
+        line.split(". ", 1)[1].split(":")[0]
+        for line in text.splitlines()
+        if line[:5].strip().rstrip(".").isdigit() and "(again" not in line
+    ]
     assert fired == listed
     assert doc["answer"]["summary"] in text
 
@@ -161,8 +181,10 @@ def test_record_to_unwritable_place_leaves_nothing(tmp_path):
 def test_replay_refuses_what_is_not_a_record(tmp_path):
     """A file that is not an audit record is a located error with exit 2."""
     bogus = tmp_path / "x.json"
-    bogus.write_text('{"format": "something-else", "scenario": {}, "as_of": "2026-11-20", '
-                     '"rules_digest": "x", "rules": {}, "answer": {}}')
+    bogus.write_text(
+        '{"format": "something-else", "scenario": {}, "as_of": "2026-11-20", '
+        '"rules_digest": "x", "rules": {}, "answer": {}}'
+    )
     result = run("replay", str(bogus), "--rules", RULES)
     assert result.exit_code == 2
     assert f"{bogus}:1:12: error: unknown-value: not a followup-audit/1 record" in result.output
@@ -170,7 +192,7 @@ def test_replay_refuses_what_is_not_a_record(tmp_path):
 
 def test_cli_levels_are_the_explain_levels():
     """The --level choices are exactly the filters explain defines."""
-    from followup.cli import LEVELS
     from followup.audit.trace import LEVEL_EVENTS
+    from followup.cli import LEVELS
 
     assert tuple(LEVEL_EVENTS) == LEVELS

@@ -14,17 +14,24 @@ import pytest
 from click.testing import CliRunner
 
 from followup.audit.record import jsonable
+from followup.authoring.schema import rules_schema, scenario_schema
 from followup.cli import main
 from followup.core.errors import FollowupError
 from followup.core.loader import load_file
 from followup.core.rules import load_rules
-from followup.authoring.schema import rules_schema, scenario_schema
 
 from ..helpers import ROOT, RULES, SCENARIOS, copy_rules, edit_yaml
 
 LINT_CASES = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "lint_cases", "*.yaml")))
-STRUCTURAL = {"yaml-syntax", "unknown-key", "missing-key", "wrong-type", "unknown-fact", "unknown-value",
-              "unknown-claim"}
+STRUCTURAL = {
+    "yaml-syntax",
+    "unknown-key",
+    "missing-key",
+    "wrong-type",
+    "unknown-fact",
+    "unknown-value",
+    "unknown-claim",
+}
 
 
 def run(*args: str):
@@ -60,8 +67,10 @@ plain = jsonable  # YAML values as JSON would carry them (dates as ISO text)
 @pytest.fixture(scope="module")
 def schemas():
     ruleset = load_rules(RULES)
-    return (jsonschema.Draft202012Validator(rules_schema(ruleset)),
-            jsonschema.Draft202012Validator(scenario_schema(ruleset)))
+    return (
+        jsonschema.Draft202012Validator(rules_schema(ruleset)),
+        jsonschema.Draft202012Validator(scenario_schema(ruleset)),
+    )
 
 
 def test_stock_rules_lint_clean_under_strict():
@@ -74,9 +83,22 @@ def test_stock_rules_lint_clean_under_strict():
 def test_every_required_code_has_a_broken_file():
     """One broken file per lint code the issue names."""
     codes = {_spec(p)[1] for p in LINT_CASES}
-    assert codes >= {"yaml-syntax", "unknown-key", "missing-key", "wrong-type", "unknown-fact",
-                     "unknown-value", "duplicate-id", "unknown-claim", "uncovered-claim", "never-fires",
-                     "unused-fact", "chaining-cycle", "ambiguous-precedence", "unknown-placeholder"}
+    assert codes >= {
+        "yaml-syntax",
+        "unknown-key",
+        "missing-key",
+        "wrong-type",
+        "unknown-fact",
+        "unknown-value",
+        "duplicate-id",
+        "unknown-claim",
+        "uncovered-claim",
+        "never-fires",
+        "unused-fact",
+        "chaining-cycle",
+        "ambiguous-precedence",
+        "unknown-placeholder",
+    }
 
 
 @pytest.mark.parametrize("case", LINT_CASES, ids=[os.path.basename(p) for p in LINT_CASES])
@@ -116,7 +138,9 @@ def test_every_bundled_file_passes_schema_and_loader(schemas):
     load_rules(RULES)
     for path in sorted(glob.glob(os.path.join(RULES, "*.yaml"))):
         assert not list(rules_v.iter_errors(plain(load_file(path).plain()))), path
-    for path in sorted(glob.glob(os.path.join(SCENARIOS, "*.yaml")) + glob.glob(os.path.join(SCENARIOS, "examples", "*"))):
+    for path in sorted(
+        glob.glob(os.path.join(SCENARIOS, "*.yaml")) + glob.glob(os.path.join(SCENARIOS, "examples", "*"))
+    ):
         assert not list(scen_v.iter_errors(plain(load_file(path).plain()))), path
 
 
@@ -137,7 +161,9 @@ def test_every_broken_file_is_refused_by_the_loader_and_structural_ones_by_the_s
 def test_bad_scenario_corpus_fails_loader_and_schema(schemas):
     """Every broken scenario that parses as YAML is refused by the scenario schema too."""
     _, scen_v = schemas
-    corpus = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "core", "bad_scenarios", "*.yaml")))
+    corpus = sorted(
+        glob.glob(os.path.join(os.path.dirname(__file__), "..", "core", "bad_scenarios", "*.yaml"))
+    )
     checked = 0
     for path in corpus:
         try:
@@ -146,8 +172,17 @@ def test_bad_scenario_corpus_fails_loader_and_schema(schemas):
             continue  # not even YAML: the schema never sees it
         doc = plain(node.plain())
         text = open(path, encoding="utf-8").read()
-        semantic = any(c in text for c in ("date-before-interview", "date-after-as-of", "as-of-before-interview",
-                                           "bad-date", "not-allowed", "missing-field"))
+        semantic = any(
+            c in text
+            for c in (
+                "date-before-interview",
+                "date-after-as-of",
+                "as-of-before-interview",
+                "bad-date",
+                "not-allowed",
+                "missing-field",
+            )
+        )
         if not semantic:
             assert list(scen_v.iter_errors(doc)), path
             checked += 1
@@ -158,14 +193,19 @@ def test_shipped_schema_files_match_the_generator():
     """src/followup/schemas/*.json are what `followup schema` prints for the stock rules."""
     for kind in ("rules", "scenario"):
         result = run("schema", kind, "--rules", RULES)
-        with open(os.path.join(ROOT, "src", "followup", "schemas", f"{kind}.schema.json"), encoding="utf-8") as fh:
+        with open(
+            os.path.join(ROOT, "src", "followup", "schemas", f"{kind}.schema.json"), encoding="utf-8"
+        ) as fh:
             assert json.loads(fh.read()) == json.loads(result.stdout), f"regenerate {kind}.schema.json"
 
 
 def test_shipped_yaml_files_reference_the_schemas():
     """Every stock rule file, fixture and example names its schema for the editor."""
-    files = glob.glob(os.path.join(RULES, "*.yaml")) + glob.glob(os.path.join(SCENARIOS, "*.yaml")) + \
-        glob.glob(os.path.join(SCENARIOS, "examples", "*.yaml"))
+    files = (
+        glob.glob(os.path.join(RULES, "*.yaml"))
+        + glob.glob(os.path.join(SCENARIOS, "*.yaml"))
+        + glob.glob(os.path.join(SCENARIOS, "examples", "*.yaml"))
+    )
     for path in files:
         first = open(path, encoding="utf-8").readline()
         assert first.startswith("# yaml-language-server: $schema="), path

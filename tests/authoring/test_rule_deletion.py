@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
+from followup.authoring.fixtures import fixture_files, load_cases, run_case
 from followup.core.advisor import load_advisor
 from followup.core.errors import FollowupError
 from followup.core.rules import load_rules
-from followup.authoring.fixtures import fixture_files, load_cases, run_case
 
 from ..helpers import RULES, SCENARIOS, copy_rules, delete_rule
 

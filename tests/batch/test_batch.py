@@ -26,8 +26,12 @@ RENDERED = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<co
 def scenario(i: int, **extra: Any) -> dict[str, Any]:
     """A valid scenario whose answer varies with i."""
     day = 6 + i % 23
-    doc: dict[str, Any] = {"id": f"s{i}", "as_of": f"2026-11-{day:02d}", "interview": {"date": "2026-11-05"},
-                           "history": [{"kind": "thank_you", "date": "2026-11-05"}]}
+    doc: dict[str, Any] = {
+        "id": f"s{i}",
+        "as_of": f"2026-11-{day:02d}",
+        "interview": {"date": "2026-11-05"},
+        "history": [{"kind": "thank_you", "date": "2026-11-05"}],
+    }
     if i % 3 == 1 and day > 13:
         doc["history"].append({"kind": "follow_up", "date": "2026-11-12"})
     doc.update(extra)
@@ -45,11 +49,18 @@ def write_lines(path: Any, items: list[Any]) -> str:
     return str(path)
 
 
-def batch(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-          timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+def batch(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
     rules = [] if "--rules" in args else ["--rules", RULES]
-    return subprocess.run(BATCH + list(args) + rules + ["-q"], input=stdin, capture_output=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout, check=False)
+    return subprocess.run(
+        BATCH + list(args) + rules + ["-q"],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
 
 
 def results(path: Any) -> list[dict[str, Any]]:
@@ -77,8 +88,10 @@ def advise_diagnostics(tmp_path: Any, text: str) -> list[tuple[int, str, str]]:
 
 
 def batch_diagnostics(record: dict[str, Any]) -> list[tuple[int, str, str]]:
-    return [(d["column"], d["code"], d["message"] + (f" ({d['hint']})" if d["hint"] else ""))
-            for d in record["error"]["diagnostics"]]
+    return [
+        (d["column"], d["code"], d["message"] + (f" ({d['hint']})" if d["hint"] else ""))
+        for d in record["error"]["diagnostics"]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +131,15 @@ BAD = {
     "wrong-type": scenario(4, interview={"date": 20261105}),
     "missing-field": {"id": "m", "as_of": "2026-11-20"},
     "as-of-before-interview": scenario(5, as_of="2026-11-01"),
-    "date-after-as-of": scenario(6, as_of="2026-11-06", history=[{"kind": "thank_you", "date": "2026-11-09"}]),
-    "several": {"id": "x", "as_of": "2026-11-20", "interview": {"date": "2026-11-05", "medium": "fax"}, "extra": 1},
+    "date-after-as-of": scenario(
+        6, as_of="2026-11-06", history=[{"kind": "thank_you", "date": "2026-11-09"}]
+    ),
+    "several": {
+        "id": "x",
+        "as_of": "2026-11-20",
+        "interview": {"date": "2026-11-05", "medium": "fax"},
+        "extra": 1,
+    },
 }
 
 
@@ -127,9 +147,9 @@ def test_invalid_scenarios_become_error_records_with_the_advise_codes_and_messag
     """An invalid scenario's error record has exactly the diagnostics `advise` prints for the same text; exit 1."""
     texts = [json.dumps(doc) for doc in BAD.values()]
     valid = '"as_of": "2026-11-20", "interview": {"date": "2026-11-05"}'
-    texts.append('{"id": "dup", "id": "dup2", ' + valid + '}')
-    texts.append('{"id": "c1", "company": {"name": "A\x86B"}, ' + valid + '}')  # a C1 control character
-    texts.append('{"id": "long", "company": {"name": "' + "x" * 10_001 + '"}, ' + valid + '}')
+    texts.append('{"id": "dup", "id": "dup2", ' + valid + "}")
+    texts.append('{"id": "c1", "company": {"name": "A\x86B"}, ' + valid + "}")  # a C1 control character
+    texts.append('{"id": "long", "company": {"name": "' + "x" * 10_001 + '"}, ' + valid + "}")
     texts += ["[" * 100 + "]" * 100, "[" * 5000 + "]" * 5000]  # too deep for advise, for json
     items: list[Any] = []
     for text in texts:
@@ -149,8 +169,13 @@ def test_invalid_scenarios_become_error_records_with_the_advise_codes_and_messag
         assert (bad["error"]["code"], bad["error"]["message"]) == (first["code"], first["message"])
         assert all(d["path"] == src and d["line"] == 2 * k + 2 for d in bad["error"]["diagnostics"])
         assert bad["id"] == (json.loads(text).get("id") if text.startswith("{") else None)
-    assert [r["error"]["code"] for r in got[-9::2]] == ["duplicate-key", "yaml-syntax", "too-long",
-                                                        "too-deep", "too-deep"]
+    assert [r["error"]["code"] for r in got[-9::2]] == [
+        "duplicate-key",
+        "yaml-syntax",
+        "too-long",
+        "too-deep",
+        "too-deep",
+    ]
 
 
 def test_unreadable_lines_become_error_records_and_the_run_goes_on(tmp_path):
@@ -231,8 +256,11 @@ def test_an_interrupted_run_keeps_complete_lines_and_resume_finishes_it_exactly_
     """A run killed midway leaves only complete lines; --resume drops a torn line and finishes each line once."""
     src, reference = big
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen(BATCH + [src, "-o", str(out), "--workers", "2", "--rules", RULES, "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        BATCH + [src, "-o", str(out), "--workers", "2", "--rules", RULES, "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if out.exists() and out.read_bytes().count(b"\n") >= 200:
@@ -292,18 +320,25 @@ def results_of_clean_run(tmp_path: Any, src: str) -> list[dict[str, Any]]:
 
 # The supervisor's peak is VmHWM (ru_maxrss of a process started by fork+exec also counts the
 # forked copy of its parent, here the test process); the workers' is RUSAGE_CHILDREN (joined).
-MEASURE = ("import re, resource, sys\n"
-           "from followup.batch.run import run_batch\n"
-           "rc = run_batch(sys.argv[1], sys.argv[2], 2, None, sys.argv[3], False, True)\n"
-           "own = re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1)\n"
-           "workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-           "print(rc, own, workers)\n")
+MEASURE = (
+    "import re, resource, sys\n"
+    "from followup.batch.run import run_batch\n"
+    "rc = run_batch(sys.argv[1], sys.argv[2], 2, None, sys.argv[3], False, True)\n"
+    "own = re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1)\n"
+    "workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(rc, own, workers)\n"
+)
 
 
 def peak_kb(tmp_path: Any, n: int) -> tuple[int, int]:
     src = write_lines(tmp_path / f"in{n}.jsonl", [scenario(i) for i in range(n)])
-    run = subprocess.run([sys.executable, "-c", MEASURE, src, str(tmp_path / f"out{n}.jsonl"), RULES],
-                         capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", MEASURE, src, str(tmp_path / f"out{n}.jsonl"), RULES],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     rc, own, workers = (int(x) for x in run.stdout.split())
     assert rc == 0, run.stderr
     return own, workers

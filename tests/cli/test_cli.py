@@ -15,8 +15,19 @@ from ..helpers import ROOT, RULES, copy_rules, edit_yaml
 
 EXAMPLES = os.path.join(ROOT, "scenarios", "examples")
 EXAMPLE = os.path.join(EXAMPLES, "second-follow-up.yaml")
-KEYS = {"action", "verdict", "contact", "earliest", "latest", "channel", "summary", "reasons",
-        "conflicts", "advice", "rules_digest"}
+KEYS = {
+    "action",
+    "verdict",
+    "contact",
+    "earliest",
+    "latest",
+    "channel",
+    "summary",
+    "reasons",
+    "conflicts",
+    "advice",
+    "rules_digest",
+}
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -45,8 +56,10 @@ def test_text_answer_leads_with_the_summary_then_reasons_with_sources():
     lines = result.output.splitlines()
     assert lines[0] == "Not yet: wait until Thu 2026-11-26, the date they gave."
     assert "Why:" in lines
-    assert "[contact-after-hold] sources: 004-06, 004-05 (Should You Follow Up After a Job Interview?)" \
+    assert (
+        "[contact-after-hold] sources: 004-06, 004-05 (Should You Follow Up After a Job Interview?)"
         in result.output
+    )
     assert "Where the sources disagree:" in lines
 
 
@@ -102,19 +115,24 @@ def test_broken_rules_directory_exits_2_with_located_message(tmp_path):
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text.replace("{fact: days_since_interview, \"<\": 7}", "{fact: days_since_interviw, \"<\": 7}", 1))
+        fh.write(
+            text.replace('{fact: days_since_interview, "<": 7}', '{fact: days_since_interviw, "<": 7}', 1)
+        )
     result = run("advise", EXAMPLE, "--rules", rules)
     assert result.exit_code == 2
-    assert f"{path}:" in result.output and "error: unknown-fact: unknown fact 'days_since_interviw'" \
-        in result.output
+    assert (
+        f"{path}:" in result.output
+        and "error: unknown-fact: unknown fact 'days_since_interviw'" in result.output
+    )
     assert "did you mean 'days_since_interview'?" in result.output
 
 
 def test_installed_console_script_runs_from_any_directory(tmp_path):
     """The `followup` script works outside the checkout, with the stock rules."""
     exe = os.path.join(os.path.dirname(sys.executable), "followup")
-    proc = subprocess.run([exe, "advise", EXAMPLE, "--format", "json"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [exe, "advise", EXAMPLE, "--format", "json"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["action"] == "wait"
 
@@ -128,8 +146,13 @@ def test_compiled_rules_cache_is_used_and_invalidated(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "followup")
 
     def advise():
-        proc = subprocess.run([exe, "advise", EXAMPLE, "--rules", rules, "--format", "json"], env=env,
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [exe, "advise", EXAMPLE, "--rules", rules, "--format", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 

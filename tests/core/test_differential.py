@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from followup.authoring.fixtures import fixture_files, load_cases
 from followup.core.advisor import load_advisor
 from followup.core.errors import FollowupError
 from followup.core.facts import compute
 from followup.core.loader import load_file, parse_text
-from followup.authoring.fixtures import fixture_files, load_cases
 
 from .. import reference as ref
 from ..helpers import RULES, SCENARIOS, copy_rules, delete_rule, edit_yaml
@@ -38,6 +38,7 @@ EXAMPLES = int(os.environ.get("FOLLOWUP_DIFF_EXAMPLES", "1500"))
 
 
 # ---- running both sides ------------------------------------------------------------------------
+
 
 def both(scenario: Any, advisor: Any = ADVISOR) -> tuple[dict[str, Any], dict[str, Any]]:
     """(engine answer, reference answer) as comparable dicts; an ambiguous-answer on either side
@@ -61,17 +62,23 @@ def assert_agree(scenario: Any, what: str, advisor: Any = ADVISOR) -> None:
     engine, reference = both(scenario, advisor)
     if engine == reference:
         return
-    diff = {k: {"engine": engine.get(k), "reference": reference.get(k)}
-            for k in sorted(set(engine) | set(reference)) if engine.get(k) != reference.get(k)}
+    diff = {
+        k: {"engine": engine.get(k), "reference": reference.get(k)}
+        for k in sorted(set(engine) | set(reference))
+        if engine.get(k) != reference.get(k)
+    }
     if "fired" in diff:
         e, r = engine.get("fired") or set(), reference.get("fired") or set()
         diff["fired"] = {"only engine": sorted(e - r), "only reference": sorted(r - e)}
-    raise AssertionError(f"engine and reference disagree on {what}:\n"
-                         f"  scenario: {json.dumps(scenario.raw, default=str)} as_of {scenario.as_of}\n"
-                         f"  differences: {diff}")
+    raise AssertionError(
+        f"engine and reference disagree on {what}:\n"
+        f"  scenario: {json.dumps(scenario.raw, default=str)} as_of {scenario.as_of}\n"
+        f"  differences: {diff}"
+    )
 
 
 # ---- (a) every fixture case with an answer -----------------------------------------------------
+
 
 def _fixture_cases() -> list[Any]:
     out = []
@@ -84,8 +91,9 @@ def _fixture_cases() -> list[Any]:
 
 def _examples() -> list[str]:
     folder = os.path.join(SCENARIOS, "examples")
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder)
-                  if n.endswith((".yaml", ".yml", ".json")))
+    return sorted(
+        os.path.join(folder, n) for n in os.listdir(folder) if n.endswith((".yaml", ".yml", ".json"))
+    )
 
 
 FIXTURES = _fixture_cases()
@@ -107,6 +115,7 @@ def test_example_agrees(path: str) -> None:
 
 
 # ---- (b) generated scenarios -------------------------------------------------------------------
+
 
 def numeric_thresholds() -> dict[str, set[int]]:
     """Every (fact, number) a rule compares with <, <=, > or >=."""
@@ -134,21 +143,39 @@ def near(fact: str) -> list[int]:
 
 def test_thresholds_cover_the_rules() -> None:
     """The generator aims at these; if the rules gain a threshold, it is picked up here."""
-    expected = {"days_since_interview": {2, 7, 14}, "days_since_last_follow_up": {7},
-                "days_since_last_contact": {7, 14}, "days_since_last_reply": {7},
-                "days_until_decision_by": {0}, "days_until_follow_up_after": {0},
-                "thank_you_delay": {2}}
+    expected = {
+        "days_since_interview": {2, 7, 14},
+        "days_since_last_follow_up": {7},
+        "days_since_last_contact": {7, 14},
+        "days_since_last_reply": {7},
+        "days_until_decision_by": {0},
+        "days_until_follow_up_after": {0},
+        "thank_you_delay": {2},
+    }
     for fact, values in expected.items():
         assert values <= THRESHOLDS.get(fact, set()), fact
     # every thresholded fact is one the generator steers
-    steered = {"days_since_interview", "days_since_last_follow_up", "days_since_last_contact",
-               "days_since_last_reply", "days_until_decision_by", "days_until_follow_up_after",
-               "thank_you_delay", "days_since_thank_you", "follow_ups_sent"}
+    steered = {
+        "days_since_interview",
+        "days_since_last_follow_up",
+        "days_since_last_contact",
+        "days_since_last_reply",
+        "days_until_decision_by",
+        "days_until_follow_up_after",
+        "thank_you_delay",
+        "days_since_thank_you",
+        "follow_ups_sent",
+    }
     assert set(THRESHOLDS) <= steered, set(THRESHOLDS) - steered
 
 
-SINCE_AS_OF = sorted(set(near("days_since_last_follow_up")) | set(near("days_since_last_contact"))
-                     | set(near("days_since_last_reply")) | set(near("days_since_thank_you")) | {0})
+SINCE_AS_OF = sorted(
+    set(near("days_since_last_follow_up"))
+    | set(near("days_since_last_contact"))
+    | set(near("days_since_last_reply"))
+    | set(near("days_since_thank_you"))
+    | {0}
+)
 AFTER_INTERVIEW = sorted(set(near("thank_you_delay")) | {0, 1})
 UNTIL = sorted(set(near("days_until_decision_by")) | set(near("days_until_follow_up_after")))
 SINCE_INTERVIEW = sorted(set(near("days_since_interview")) | {0, 1})
@@ -164,8 +191,7 @@ def _clamp(offset: int, low: int, high: int) -> int:
 @st.composite
 def scenario_docs(draw: Any) -> dict[str, Any]:
     base = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 1200)))  # incl. Feb 2028
-    span = draw(st.one_of(st.sampled_from([d for d in SINCE_INTERVIEW if d >= 0]),
-                          st.integers(0, 60)))
+    span = draw(st.one_of(st.sampled_from([d for d in SINCE_INTERVIEW if d >= 0]), st.integers(0, 60)))
     as_of = base + dt.timedelta(days=span)
     doc: dict[str, Any] = {"as_of": as_of.isoformat(), "interview": {"date": base.isoformat()}}
 
@@ -211,7 +237,7 @@ def scenario_docs(draw: Any) -> dict[str, Any]:
     if history:
         doc["history"] = draw(st.permutations(history))  # history comes in any order
 
-    follow_up_offsets = [o for o, e in zip(offsets, history) if e["kind"] == "follow_up"]
+    follow_up_offsets = [o for o, e in zip(offsets, history, strict=False) if e["kind"] == "follow_up"]
     for key in ("decision_by", "follow_up_after"):
         kind = draw(st.sampled_from(["none", "none", "as_of", "as_of", "follow_up", "any"]))
         if kind == "none":
@@ -226,8 +252,13 @@ def scenario_docs(draw: Any) -> dict[str, Any]:
     return doc
 
 
-@settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(scenario_docs())
 def test_generated_scenarios_agree(doc: dict[str, Any]) -> None:
     text = json.dumps(doc)
@@ -240,11 +271,13 @@ def test_generated_scenarios_agree(doc: dict[str, Any]) -> None:
 # used to win; two hand edits make a tie of equal priority (ambiguous-answer) and a channel
 # `{fact: X}` whose fact may be absent. Each variant is a copy of the rules in a temporary folder.
 
+
 def _edit_rule(rules_dir: str, file: str, rule_id: str, change: Any) -> None:
     def edit(data: Any) -> None:
         for r in data["rules"]:
             if r["id"] == rule_id:
                 change(r)
+
     edit_yaml(os.path.join(rules_dir, file), edit)
 
 
@@ -290,9 +323,17 @@ def test_variants_agree_on_fixtures(variants: dict[str, Any]) -> None:
             assert_agree(advisor.scenario(node, as_of=as_of), f"{case_id} with rules {name}", advisor)
 
 
-@settings(max_examples=max(100, EXAMPLES // 3), deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=max(100, EXAMPLES // 3),
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 @given(data=st.data())
 def test_variants_agree_on_generated_scenarios(variants: dict[str, Any], data: Any) -> None:
     name = data.draw(st.sampled_from(sorted(variants)), label="rules")

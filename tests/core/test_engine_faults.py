@@ -74,32 +74,43 @@ def result(**kw):
 '''
 
 
-def run_probe(code: str, *args: str, timeout: float = 30) -> tuple[subprocess.CompletedProcess[str] | None, Any]:
+def run_probe(
+    code: str, *args: str, timeout: float = 30
+) -> tuple[subprocess.CompletedProcess[str] | None, Any]:
     """Run PRELUDE + code in a fresh interpreter; return (process, RESULT payload).
 
     The process is None when it hit the timeout (a hang)."""
     env = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_RULES"}
     try:
-        proc = subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(code), *args],
-                              capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", PRELUDE + textwrap.dedent(code), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+            env=env,
+        )
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         return None, {"timeout": timeout, "stdout before the hang": out}
     payload = None
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
-            payload = json.loads(line[len("RESULT "):])
+            payload = json.loads(line[len("RESULT ") :])
     return proc, payload
 
 
 def ok(proc: subprocess.CompletedProcess[str] | None, what: str) -> None:
     """The probe ended by itself, with exit code 0."""
     assert proc is not None, f"{what}: the probe hung (timeout)"
-    assert proc.returncode == 0, (f"{what}: the probe died with exit code {proc.returncode}"
-                                  f"\n--- stdout\n{proc.stdout[-2000:]}\n--- stderr\n{proc.stderr[-3000:]}")
+    assert proc.returncode == 0, (
+        f"{what}: the probe died with exit code {proc.returncode}"
+        f"\n--- stdout\n{proc.stdout[-2000:]}\n--- stderr\n{proc.stderr[-3000:]}"
+    )
 
 
 # ---- rules directories -----------------------------------------------------------------------
+
 
 def rule(rid: str, when: Any = None, then: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     """One rule in the rules-file format (see rules/timing.yaml)."""
@@ -137,14 +148,25 @@ DAYS = "days_since_interview"
 # days since the interview matches no rule at all.
 TINY = [
     rule("early", {"fact": DAYS, "<": 7}, {"facts": {"stage": "early"}}),
-    rule("early-no-thanks", {"all": [{"fact": "thank_you_sent", "equals": False}, {"fact": DAYS, "<": 7}]},
-         {"facts": {"stage": "early"}}),
-    rule("act-early", {"fact": "stage", "equals": "early"},
-         {"action": "send_thank_you", "verdict": "yes", "contact": 1}),
-    rule("late", {"all": [{"fact": "thank_you_sent", "equals": False}, {"fact": DAYS, ">=": 30}]},
-         {"action": "move_on", "verdict": "no"}),
+    rule(
+        "early-no-thanks",
+        {"all": [{"fact": "thank_you_sent", "equals": False}, {"fact": DAYS, "<": 7}]},
+        {"facts": {"stage": "early"}},
+    ),
+    rule(
+        "act-early",
+        {"fact": "stage", "equals": "early"},
+        {"action": "send_thank_you", "verdict": "yes", "contact": 1},
+    ),
+    rule(
+        "late",
+        {"all": [{"fact": "thank_you_sent", "equals": False}, {"fact": DAYS, ">=": 30}]},
+        {"action": "move_on", "verdict": "no"},
+    ),
 ]
-UNMATCHED = "interview: {date: 2024-01-01}\nas_of: 2024-01-15\nhistory: [{kind: thank_you, date: 2024-01-02}]\n"
+UNMATCHED = (
+    "interview: {date: 2024-01-01}\nas_of: 2024-01-15\nhistory: [{kind: thank_you, date: 2024-01-02}]\n"
+)
 EARLY = "interview: {date: 2024-01-01}\nas_of: 2024-01-02\n"
 
 
@@ -171,18 +193,23 @@ def scenario_texts() -> list[str]:
         for c in contexts:
             for as_of in ("2024-01-20", "2024-02-20"):
                 text = c if "interview:" in c else c + "interview: {date: 2024-01-01}\n"
-                out.append(text + f"as_of: {as_of}\nhistory: {h}\n"
-                           + ("timeline: {decision_by: 2024-01-25}\n" if h.count("follow_up") else ""))
+                out.append(
+                    text
+                    + f"as_of: {as_of}\nhistory: {h}\n"
+                    + ("timeline: {decision_by: 2024-01-25}\n" if h.count("follow_up") else "")
+                )
     out.append(EARLY)
     return out
 
 
 # ---- faults 1, 2, 13: sessions -----------------------------------------------------------------
 
+
 def test_fault_1_2_13_many_scenarios_one_session(tmp_path: Path) -> None:
     """Faults 1/2/13: 3,000 evaluations (matched and unmatched) in one process, one sid, no delete_state, stable answers."""
     tiny = rules_dir(tmp_path, "tiny", TINY)
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         texts = json.loads(sys.argv[2])
         stock, tiny = load_advisor(None), load_advisor(sys.argv[1])
         seen = capture_engine_facts()
@@ -206,8 +233,11 @@ def test_fault_1_2_13_many_scenarios_one_session(tmp_path: Path) -> None:
         result(stable=first == last, diff=[(f, l) for f, l in zip(first, last) if f != l][:3],
                sids=sorted(seen["sids"]), unmatched=unmatched, left=left, n=n, done=done[0],
                unmatched_cfg=tiny.ruleset.unmatched)
-    '''.replace("UNMATCHED_T", repr(UNMATCHED)).replace("EARLY_T", repr(EARLY)),
-        tiny, json.dumps(scenario_texts()), timeout=45)
+    """.replace("UNMATCHED_T", repr(UNMATCHED)).replace("EARLY_T", repr(EARLY)),
+        tiny,
+        json.dumps(scenario_texts()),
+        timeout=45,
+    )
     ok(proc, "3,000 evaluations")
     assert res["done"] >= 3000 + 2 * res["n"], res["done"]
     assert res["stable"], f"answers changed over 3,000 evaluations: {res['diff']}"
@@ -219,13 +249,14 @@ def test_fault_1_2_13_many_scenarios_one_session(tmp_path: Path) -> None:
 
 # ---- fault 3: 512 distinct tests under one node ------------------------------------------------
 
-REFUSE_PROBE = '''
+REFUSE_PROBE = """
     try:
         load_advisor(sys.argv[1])
         result(refused=None)
     except FollowupError as exc:
         result(refused=diag(exc))
-'''
+"""
+
 
 def test_fault_3_too_many_distinct_tests_refused(tmp_path: Path) -> None:
     """Fault 3: 520 `equals` tests on one fact are refused by the compiler (engine-limit), no hang."""
@@ -238,7 +269,7 @@ def test_fault_3_too_many_distinct_tests_refused(tmp_path: Path) -> None:
     assert any("distinct engine tests" in m and "512" in m for _, m in res["refused"]), res["refused"]
 
 
-HANG_PROBE = '''
+HANG_PROBE = """
     from followup.core.compiler import compile_rules
     from followup.core.rules import load_rules
     try:
@@ -251,15 +282,17 @@ HANG_PROBE = '''
     print("registered", flush=True)
     rec = adv.evaluate(scenario(adv, EARLY_T))
     result(refused=None, fired=len(rec.fired))
-'''.replace("EARLY_T", repr(EARLY))
+""".replace("EARLY_T", repr(EARLY))
 
 
 def test_fault_3_one_of_alternatives_counted(tmp_path: Path) -> None:
     """Fault 3: one `one_of` with 520 values must be refused (each value is a child test in the engine)."""
     d = rules_dir(tmp_path, "r", [rule("many", {"fact": DAYS, "one_of": list(range(520))})])
     proc, res = run_probe(HANG_PROBE, d, timeout=6)
-    assert proc is not None, ("FAULT 3 REACHED: compiler accepted `one_of` with 520 values; "
-                              f"load_advisor hangs in register_rulesets: {res}")
+    assert proc is not None, (
+        "FAULT 3 REACHED: compiler accepted `one_of` with 520 values; "
+        f"load_advisor hangs in register_rulesets: {res}"
+    )
     ok(proc, "one_of 520")
     assert res["refused"] and {c for c, _ in res["refused"]} == {"engine-limit"}, res
 
@@ -270,13 +303,16 @@ def test_fault_3_derived_kinds_counted(tmp_path: Path) -> None:
     rules = [rule("make", {"fact": DAYS, "<": 7}, {"facts": {f"f{i}": True for i in range(n)}})]
     rules += [rule(f"use-{i}", {"fact": f"f{i}", "equals": True}) for i in range(n)]
     proc, res = run_probe(HANG_PROBE, rules_dir(tmp_path, "r", rules), timeout=8)
-    assert proc is not None, ("FAULT 3 REACHED: compiler accepted 511 derived fact kinds; "
-                              f"the first evaluate hangs in assert_fact: {res}")
+    assert proc is not None, (
+        "FAULT 3 REACHED: compiler accepted 511 derived fact kinds; "
+        f"the first evaluate hangs in assert_fact: {res}"
+    )
     ok(proc, "511 derived kinds")
     assert res["refused"] and {c for c, _ in res["refused"]} == {"engine-limit"}, res
 
 
 # ---- fault 4: > 64 satisfied sibling tests -----------------------------------------------------
+
 
 def test_fault_4_threshold_ladder_refused(tmp_path: Path) -> None:
     """Fault 4: 70 rules `days_since_interview >= i` are refused by the compiler (engine-limit)."""
@@ -293,14 +329,16 @@ LADDERS = {
     + [rule(f"b-{i}", {"fact": "days_since_thank_you", ">=": i}) for i in range(35)],
     "not-equals": [rule(f"n-{i}", {"not": {"fact": DAYS, "equals": i}}) for i in range(70)],
 }
-LADDER_SCENARIO = ("interview: {date: 2024-01-01}\nas_of: 2024-06-01\n"
-                   "history: [{kind: thank_you, date: 2024-01-02}]\n")
+LADDER_SCENARIO = (
+    "interview: {date: 2024-01-01}\nas_of: 2024-06-01\nhistory: [{kind: thank_you, date: 2024-01-02}]\n"
+)
 
 
 @pytest.mark.parametrize("ladder", sorted(LADDERS))
 def test_fault_4_sibling_limit_across_fields(tmp_path: Path, ladder: str) -> None:
     """Fault 4: > 64 simultaneously true tests on the scenario fact must be refused at compile time."""
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         try:
             adv = load_advisor(sys.argv[1])
         except FollowupError as exc:
@@ -310,21 +348,32 @@ def test_fault_4_sibling_limit_across_fields(tmp_path: Path, ladder: str) -> Non
             result(refused=None, answer=answer(rec))
         except Exception as exc:
             result(refused=None, error=f"{type(exc).__module__}.{type(exc).__name__}: {exc}")
-    ''', rules_dir(tmp_path, "r", LADDERS[ladder]), LADDER_SCENARIO, timeout=20)
+    """,
+        rules_dir(tmp_path, "r", LADDERS[ladder]),
+        LADDER_SCENARIO,
+        timeout=20,
+    )
     ok(proc, ladder)
     assert res["refused"] and {c for c, _ in res["refused"]} == {"engine-limit"}, (
-        f"FAULT 4 REACHED ({ladder}): compiler accepted it; evaluate gave {res}")
+        f"FAULT 4 REACHED ({ladder}): compiler accepted it; evaluate gave {res}"
+    )
 
 
 # ---- fault 5: > 16 patterns in one all ---------------------------------------------------------
 
+
 def test_fault_5_pattern_limit(tmp_path: Path) -> None:
     """Fault 5: 16 patterns in one engine rule evaluate; 17 are refused (too-complex), never error 304."""
+
     def rules(n: int) -> list[dict[str, Any]]:
         flags = {f"f{i}": True for i in range(n)}
-        return [rule("make", {"fact": DAYS, "<": 7}, {"facts": flags}),
-                rule("use", {"all": [{"fact": DAYS, "<": 7}] + [{"fact": f, "equals": True} for f in flags]})]
-    proc, res = run_probe('''
+        return [
+            rule("make", {"fact": DAYS, "<": 7}, {"facts": flags}),
+            rule("use", {"all": [{"fact": DAYS, "<": 7}] + [{"fact": f, "equals": True} for f in flags]}),
+        ]
+
+    proc, res = run_probe(
+        """
         adv = load_advisor(sys.argv[1])
         patterns = max(len(r["all"]) for r in adv.compiled.definition.values())
         rec = adv.evaluate(scenario(adv, EARLY_T))
@@ -334,8 +383,11 @@ def test_fault_5_pattern_limit(tmp_path: Path) -> None:
         except FollowupError as exc:
             refused = diag(exc)
         result(patterns=patterns, use=count(rec, "use"), refused=refused)
-    '''.replace("EARLY_T", repr(EARLY)), rules_dir(tmp_path, "p16", rules(15)),
-        rules_dir(tmp_path, "p17", rules(16)), timeout=20)
+    """.replace("EARLY_T", repr(EARLY)),
+        rules_dir(tmp_path, "p16", rules(15)),
+        rules_dir(tmp_path, "p17", rules(16)),
+        timeout=20,
+    )
     ok(proc, "16/17 patterns")
     assert res["patterns"] == 16 and res["use"] == 1, res
     assert res["refused"] and res["refused"][0][0] == "too-complex", res
@@ -344,9 +396,11 @@ def test_fault_5_pattern_limit(tmp_path: Path) -> None:
 
 # ---- fault 6: cross-fact joins ---------------------------------------------------------------
 
+
 def test_fault_6_no_cross_fact_references(tmp_path: Path) -> None:
     """Fault 6: no compiled condition reads another fact's value (every operand is a constant)."""
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         from followup.core.compiler import compile_rules
         from followup.core.rules import load_rules
         bad, tests = [], 0
@@ -373,7 +427,11 @@ def test_fault_6_no_cross_fact_references(tmp_path: Path) -> None:
                     (alias, expr), = p.items()
                     walk(expr, aliases, name)
         result(bad=bad, tests=tests)
-    ''', str(STOCK), rules_dir(tmp_path, "tiny", TINY), timeout=20)
+    """,
+        str(STOCK),
+        rules_dir(tmp_path, "tiny", TINY),
+        timeout=20,
+    )
     ok(proc, "definition walk")
     assert res["tests"] > 50
     assert res["bad"] == [], f"conditions referencing another fact: {res['bad']}"
@@ -381,15 +439,21 @@ def test_fault_6_no_cross_fact_references(tmp_path: Path) -> None:
 
 # ---- fault 7: patterns with only $ex/$nex ------------------------------------------------------
 
+
 def test_fault_7_every_pattern_has_kind_and_fires_once(tmp_path: Path) -> None:
     """Fault 7: each compiled pattern starts with a positive `kind` test; exists-only rules fire once."""
-    d = rules_dir(tmp_path, "r", [
-        rule("medium-given", {"fact": "interview.medium", "exists": True}),
-        rule("medium-absent", {"fact": "interview.medium", "exists": False}),
-        rule("medium-not-given", {"not": {"fact": "interview.medium", "exists": True}}),
-        rule("always"),
-    ])
-    proc, res = run_probe('''
+    d = rules_dir(
+        tmp_path,
+        "r",
+        [
+            rule("medium-given", {"fact": "interview.medium", "exists": True}),
+            rule("medium-absent", {"fact": "interview.medium", "exists": False}),
+            rule("medium-not-given", {"not": {"fact": "interview.medium", "exists": True}}),
+            rule("always"),
+        ],
+    )
+    proc, res = run_probe(
+        """
         from followup.core.compiler import compile_rules
         from followup.core.rules import load_rules
         bad = []
@@ -408,7 +472,11 @@ def test_fault_7_every_pattern_has_kind_and_fires_once(tmp_path: Path) -> None:
             counts[text[:40]] = {r: count(rec, r) for r in
                                  ("medium-given", "medium-absent", "medium-not-given", "always")}
         result(bad=bad, counts=list(counts.values()))
-    ''', str(STOCK), d, timeout=20)
+    """,
+        str(STOCK),
+        d,
+        timeout=20,
+    )
     ok(proc, "exists-only rules")
     assert res["bad"] == [], f"patterns without a leading positive kind test: {res['bad']}"
     given, absent = res["counts"]
@@ -418,9 +486,11 @@ def test_fault_7_every_pattern_has_kind_and_fires_once(tmp_path: Path) -> None:
 
 # ---- fault 8: timer threads ------------------------------------------------------------------
 
+
 def test_fault_8_no_timer_threads() -> None:
     """Fault 8: loading and evaluating start no thread; after 1.5 s idle evaluation still works, on the main thread."""
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         import followup.core.engine as fe
         before = threading.active_count()
         adv = load_advisor(None)
@@ -437,7 +507,9 @@ def test_fault_8_no_timer_threads() -> None:
         two = answer(adv.evaluate(sc))
         result(before=before, after=after, idle=threading.active_count(), same=one == two,
                threads=sorted(threads), names=[t.name for t in threading.enumerate()])
-    '''.replace("EARLY_T", repr(EARLY)), timeout=20)
+    """.replace("EARLY_T", repr(EARLY)),
+        timeout=20,
+    )
     ok(proc, "timer threads")
     assert res["before"] == res["after"] == res["idle"] == 1, res
     assert res["same"], "the answer changed after idling"
@@ -446,23 +518,42 @@ def test_fault_8_no_timer_threads() -> None:
 
 # ---- fault 9: $or fires once per true alternative ----------------------------------------------
 
+
 def test_fault_9_any_with_two_true_alternatives_concludes_once(tmp_path: Path) -> None:
     """Fault 9: an `any` (or duplicated one_of) with two true alternatives is fired and concluded once."""
-    d = rules_dir(tmp_path, "r", [
-        rule("both", {"any": [{"fact": DAYS, "<": 7}, {"fact": "thank_you_sent", "equals": False}]},
-             {"facts": {"next_step": "thanks"}, "advice": ["Say thanks once."]}),
-        rule("twice-listed", {"fact": "interview.format", "one_of": ["unknown", "unknown"]},
-             {"facts": {"fmt": "plain"}}),
-        rule("down", {"fact": "next_step", "equals": "thanks"}, {"action": "send_thank_you", "verdict": "yes"}),
-        rule("down-fmt", {"fact": "fmt", "equals": "plain"}),
-    ])
-    proc, res = run_probe('''
+    d = rules_dir(
+        tmp_path,
+        "r",
+        [
+            rule(
+                "both",
+                {"any": [{"fact": DAYS, "<": 7}, {"fact": "thank_you_sent", "equals": False}]},
+                {"facts": {"next_step": "thanks"}, "advice": ["Say thanks once."]},
+            ),
+            rule(
+                "twice-listed",
+                {"fact": "interview.format", "one_of": ["unknown", "unknown"]},
+                {"facts": {"fmt": "plain"}},
+            ),
+            rule(
+                "down",
+                {"fact": "next_step", "equals": "thanks"},
+                {"action": "send_thank_you", "verdict": "yes"},
+            ),
+            rule("down-fmt", {"fact": "fmt", "equals": "plain"}),
+        ],
+    )
+    proc, res = run_probe(
+        """
         adv = load_advisor(sys.argv[1])
         rec = adv.evaluate(scenario(adv, EARLY_T))
         result(fired=rec.fired, advice=rec.advice, action=rec.action,
                down=count(rec, "down"), down_fmt=count(rec, "down-fmt"),
                trace=[f.rule for f in rec.firings])
-    '''.replace("EARLY_T", repr(EARLY)), d, timeout=20)
+    """.replace("EARLY_T", repr(EARLY)),
+        d,
+        timeout=20,
+    )
     ok(proc, "any with two true alternatives")
     assert sorted(res["fired"]) == ["both", "down", "down-fmt", "twice-listed"], res
     assert len(res["fired"]) == len(set(res["fired"])), res["fired"]
@@ -473,20 +564,27 @@ def test_fault_9_any_with_two_true_alternatives_concludes_once(tmp_path: Path) -
 
 # ---- faults 10, 11: fact size and long strings -------------------------------------------------
 
+
 def test_fault_10_11_no_free_text_in_facts(tmp_path: Path) -> None:
     """Faults 10/11: free text stays out of the engine fact; a 9,000-char company name (and 70,000 in Python) still evaluates."""
     long_name = "Acme " * 1800  # 9,000 characters
-    text = ("company: {name: %s, culture: startup}\n"
-            "interview: {date: 2024-01-01, interviewer: %s}\n"
-            "position: {title: %s}\nas_of: 2024-01-09\n"
-            "history: [{kind: thank_you, date: 2024-01-02}]\n") % (
-        json.dumps(long_name), json.dumps("Dr " * 3000), json.dumps("Engineer " * 1000))
+    name, interviewer, title = json.dumps(long_name), json.dumps("Dr " * 3000), json.dumps("Engineer " * 1000)
+    text = (
+        f"company: {{name: {name}, culture: startup}}\n"
+        f"interview: {{date: 2024-01-01, interviewer: {interviewer}}}\n"
+        f"position: {{title: {title}}}\nas_of: 2024-01-09\n"
+        "history: [{kind: thank_you, date: 2024-01-02}]\n"
+    )
     path = tmp_path / "long.yaml"
     path.write_text(text)
     short = tmp_path / "short.yaml"
-    short.write_text(text.replace(json.dumps(long_name), "Acme").replace(json.dumps("Dr " * 3000), "Kim")
-                     .replace(json.dumps("Engineer " * 1000), "Engineer"))
-    proc, res = run_probe('''
+    short.write_text(
+        text.replace(json.dumps(long_name), "Acme")
+        .replace(json.dumps("Dr " * 3000), "Kim")
+        .replace(json.dumps("Engineer " * 1000), "Engineer")
+    )
+    proc, res = run_probe(
+        """
         import dataclasses
         from followup.core.facts import FACTS
         adv = load_advisor(None)
@@ -503,7 +601,11 @@ def test_fault_10_11_no_free_text_in_facts(tmp_path: Path) -> None:
                text_in_facts=sorted({k for f in facts for k in f} & text_keys),
                max_props=max(len(f) for f in facts),
                max_str=max(len(v) for f in facts for v in f.values() if isinstance(v, str)))
-    ''', str(path), str(short), timeout=20)
+    """,
+        str(path),
+        str(short),
+        timeout=20,
+    )
     ok(proc, "long free text")
     assert res["same"] and res["huge_same"], res
     assert res["text_in_facts"] == [], f"free text reached the engine: {res['text_in_facts']}"
@@ -513,9 +615,11 @@ def test_fault_10_11_no_free_text_in_facts(tmp_path: Path) -> None:
 
 # ---- fault 12: types -------------------------------------------------------------------------
 
+
 def test_fault_12_one_type_per_field() -> None:
     """Fault 12: every field of the engine's scenario fact has one Python type (bools stay bools, ints ints)."""
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         from followup.core.facts import FACTS
         from followup.core.compiler import key
         adv = load_advisor(None)
@@ -534,7 +638,10 @@ def test_fault_12_one_type_per_field() -> None:
         derived = {n: sorted({type(v).__name__ for v in vs}) for n, vs in adv.ruleset.derived.items()}
         result(types={k: sorted(v) for k, v in types.items()}, expected=expected, derived=derived,
                n=len(seen["facts"]))
-    ''', json.dumps(scenario_texts()), timeout=30)
+    """,
+        json.dumps(scenario_texts()),
+        timeout=30,
+    )
     ok(proc, "types")
     types, expected = res["types"], res["expected"]
     assert set(types) <= set(expected), f"unexpected engine properties: {set(types) - set(expected)}"
@@ -547,39 +654,52 @@ def test_fault_12_one_type_per_field() -> None:
 
 def test_fault_12_derived_fact_with_two_types(tmp_path: Path) -> None:
     """Fault 12: a derived fact asserted as 1 by one rule and "1" by another must be refused (or not confused)."""
-    d = rules_dir(tmp_path, "r", [
-        rule("make-text", {"fact": DAYS, ">": 1000}, {"facts": {"lvl": "1"}}),
-        rule("make-number", {"fact": DAYS, "<": 7}, {"facts": {"lvl": 1}}),
-        rule("on-text", {"fact": "lvl", "equals": "1"}, {"action": "send_thank_you", "verdict": "yes"}),
-    ])
-    proc, res = run_probe('''
+    d = rules_dir(
+        tmp_path,
+        "r",
+        [
+            rule("make-text", {"fact": DAYS, ">": 1000}, {"facts": {"lvl": "1"}}),
+            rule("make-number", {"fact": DAYS, "<": 7}, {"facts": {"lvl": 1}}),
+            rule("on-text", {"fact": "lvl", "equals": "1"}, {"action": "send_thank_you", "verdict": "yes"}),
+        ],
+    )
+    proc, res = run_probe(
+        """
         try:
             adv = load_advisor(sys.argv[1])
         except FollowupError as exc:
             result(refused=diag(exc)); sys.exit(0)
         rec = adv.evaluate(scenario(adv, EARLY_T))
         result(refused=None, fired=rec.fired, action=rec.action)
-    '''.replace("EARLY_T", repr(EARLY)), d, timeout=20)
+    """.replace("EARLY_T", repr(EARLY)),
+        d,
+        timeout=20,
+    )
     ok(proc, "mixed-type derived fact")
     assert res["refused"] and {c for c, _ in res["refused"]} == {"mixed-types"}, res
     assert res["refused"] or "on-text" not in res["fired"], (
-        f"FAULT 12 REACHED: only lvl=1 (a number) was derived, yet the rule testing lvl == \"1\" "
-        f"(text) fired: {res}")
+        f'FAULT 12 REACHED: only lvl=1 (a number) was derived, yet the rule testing lvl == "1" '
+        f"(text) fired: {res}"
+    )
 
 
 # ---- fault 14: not handled / already observed --------------------------------------------------
 
+
 def test_fault_14_unmatched_and_duplicate_derivations(tmp_path: Path) -> None:
     """Fault 14: a scenario no rule matches gets the `unmatched` answer; two rules deriving one fact are fine."""
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         adv = load_advisor(sys.argv[1])
         none = adv.evaluate(scenario(adv, UNMATCHED_T))
         early = adv.evaluate(scenario(adv, EARLY_T))
         none2 = adv.evaluate(scenario(adv, UNMATCHED_T))
         result(none=answer(none), none2=answer(none2), cfg=adv.ruleset.unmatched,
                fired=early.fired, act=count(early, "act-early"), action=early.action)
-    '''.replace("UNMATCHED_T", repr(UNMATCHED)).replace("EARLY_T", repr(EARLY)),
-        rules_dir(tmp_path, "tiny", TINY), timeout=20)
+    """.replace("UNMATCHED_T", repr(UNMATCHED)).replace("EARLY_T", repr(EARLY)),
+        rules_dir(tmp_path, "tiny", TINY),
+        timeout=20,
+    )
     ok(proc, "unmatched scenario")
     cfg = res["cfg"]
     action, verdict, _, _, _, _, summary, _, fired = res["none"]
@@ -591,9 +711,11 @@ def test_fault_14_unmatched_and_duplicate_derivations(tmp_path: Path) -> None:
 
 # ---- fault 15: exceptions inside actions -------------------------------------------------------
 
+
 def test_fault_15_action_exception_fails_loudly() -> None:
     """Fault 15: an exception inside an action raises EngineError (with the rule id), never a silent answer."""
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         import followup.core.engine as fe
         adv = load_advisor(None)
         sc = scenario(adv, EARLY_T)
@@ -610,21 +732,26 @@ def test_fault_15_action_exception_fails_loudly() -> None:
         fe.Firing = real
         again = answer(adv.evaluate(sc))
         result(outcome=outcome, same_after=again == good, rules=[r.id for r in adv.ruleset.rules])
-    '''.replace("EARLY_T", repr(EARLY)), timeout=20)
+    """.replace("EARLY_T", repr(EARLY)),
+        timeout=20,
+    )
     ok(proc, "raising action")
     kind, detail = res["outcome"]
     assert kind == "EngineError", f"an action raised but evaluate answered silently: {detail}"
-    assert "engine-error" in detail and any(f"{r}: RuntimeError: boom in action" in detail
-                                            for r in res["rules"]), detail
+    assert "engine-error" in detail and any(
+        f"{r}: RuntimeError: boom in action" in detail for r in res["rules"]
+    ), detail
     assert res["same_after"], "the session was left dirty after the failed evaluation"
 
 
 # ---- fault 16: negative pri ----------------------------------------------------------------
 
+
 def test_fault_16_no_negative_pri(tmp_path: Path) -> None:
     """Fault 16: compiled `pri` values are whole numbers >= 0; `priority: -5` is refused."""
     d = rules_dir(tmp_path, "r", [rule("neg", {"fact": DAYS, "<": 7}, priority=-5)])
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         adv = load_advisor(None)
         pris = sorted({r["pri"] for r in adv.compiled.definition.values()})
         try:
@@ -633,7 +760,10 @@ def test_fault_16_no_negative_pri(tmp_path: Path) -> None:
         except FollowupError as exc:
             refused = diag(exc)
         result(pris=pris, types=sorted({type(p).__name__ for p in pris}), refused=refused)
-    ''', d, timeout=20)
+    """,
+        d,
+        timeout=20,
+    )
     ok(proc, "pri")
     assert res["pris"] and min(res["pris"]) >= 0 and res["types"] == ["int"], res
     assert res["refused"] == [["wrong-type", "priority must be a whole number from 0 to 1000"]], res
@@ -641,11 +771,13 @@ def test_fault_16_no_negative_pri(tmp_path: Path) -> None:
 
 # ---- fault 17: re-registering rulesets -----------------------------------------------------
 
+
 def test_fault_17_several_rule_dirs_in_one_process(tmp_path: Path) -> None:
     """Fault 17: two rules dirs, the same dir twice and an identical copy load in one process, one Host, answers intact."""
     tiny = rules_dir(tmp_path, "tiny", TINY)
     copy = rules_dir(tmp_path, "copy", [], keep_stock=True)
-    proc, res = run_probe('''
+    proc, res = run_probe(
+        """
         import followup.core.engine as fe
         stock = load_advisor(None)
         one = answer(stock.evaluate(scenario(stock, EARLY_T)))
@@ -662,7 +794,11 @@ def test_fault_17_several_rule_dirs_in_one_process(tmp_path: Path) -> None:
                handles=len({a.evaluator._h for a in advs}),
                run_keys=[n for a in advs for n, r in a.compiled.definition.items() if "run" in r],
                threads=threading.active_count())
-    '''.replace("EARLY_T", repr(EARLY)), tiny, copy, timeout=20)
+    """.replace("EARLY_T", repr(EARLY)),
+        tiny,
+        copy,
+        timeout=20,
+    )
     ok(proc, "several rules dirs")
     stock, tiny_name, again, copy_name = res["names"]
     assert stock == again == copy_name and tiny_name != stock, res["names"]
@@ -673,12 +809,24 @@ def test_fault_17_several_rule_dirs_in_one_process(tmp_path: Path) -> None:
 
 # ---- fault 18: negation of derived facts ----------------------------------------------------
 
-@pytest.mark.parametrize("when", [
-    {"not": {"fact": "stage", "equals": "early"}},
-    {"fact": "stage", "exists": False},
-    {"not": {"all": [{"fact": DAYS, "<": 7}, {"fact": "stage", "one_of": ["early"]}]}},
-    {"not": {"any": [{"fact": "thank_you_sent", "equals": True}, {"not": {"not": {"fact": "stage", "equals": "early"}}}]}},
-], ids=["not-equals", "exists-false", "not-all", "not-any-double-not"])
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"not": {"fact": "stage", "equals": "early"}},
+        {"fact": "stage", "exists": False},
+        {"not": {"all": [{"fact": DAYS, "<": 7}, {"fact": "stage", "one_of": ["early"]}]}},
+        {
+            "not": {
+                "any": [
+                    {"fact": "thank_you_sent", "equals": True},
+                    {"not": {"not": {"fact": "stage", "equals": "early"}}},
+                ]
+            }
+        },
+    ],
+    ids=["not-equals", "exists-false", "not-all", "not-any-double-not"],
+)
 def test_fault_18_negated_derived_refused(tmp_path: Path, when: dict[str, Any]) -> None:
     """Fault 18: a condition that negates a derived fact is refused (negated-derived)."""
     d = rules_dir(tmp_path, "r", TINY + [rule("no-stage", when)])

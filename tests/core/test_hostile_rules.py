@@ -29,7 +29,9 @@ EXAMPLE = os.path.join(ROOT, "scenarios", "examples", "second-follow-up.yaml")
 OVERSIZED = "<generated: a comment line past the 1 MiB limit>"
 
 
-@pytest.mark.parametrize("path", HOSTILE + [OVERSIZED], ids=[os.path.basename(p) for p in HOSTILE] + ["oversized"])
+@pytest.mark.parametrize(
+    "path", HOSTILE + [OVERSIZED], ids=[os.path.basename(p) for p in HOSTILE] + ["oversized"]
+)
 def test_hostile_rule_file_is_refused_cleanly(path, tmp_path):
     """exit 2, every stderr line located in the hostile file or the rules directory, < 1 s."""
     rules = copy_rules(str(tmp_path))
@@ -62,10 +64,30 @@ def test_the_hostile_corpora_are_big_enough():
 with open(os.path.join(RULES, "timing.yaml"), encoding="utf-8") as fh:
     TIMING = yaml.safe_load(fh)
 
-VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 400), st.text(max_size=12),
-                   st.sampled_from(["status", "final", "thank_you", "next_contact", "days_since_interview",
-                                    ">=", "equals", "one_of", "all", "any", "not", "wait", "yes"]),
-                   st.lists(st.integers(0, 30), max_size=3))
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 400),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "status",
+            "final",
+            "thank_you",
+            "next_contact",
+            "days_since_interview",
+            ">=",
+            "equals",
+            "one_of",
+            "all",
+            "any",
+            "not",
+            "wait",
+            "yes",
+        ]
+    ),
+    st.lists(st.integers(0, 30), max_size=3),
+)
 
 
 @st.composite
@@ -88,12 +110,19 @@ def mutated(draw):
         if len(path) > 1:
             parent[path[-1]] = draw(VALUES)
         else:
-            rule[draw(st.sampled_from(["when", "then", "priority", "overrides", "sources", "extra"]))] = draw(VALUES)
+            rule[draw(st.sampled_from(["when", "then", "priority", "overrides", "sources", "extra"]))] = draw(
+                VALUES
+            )
     return data
 
 
-@settings(max_examples=150, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(mutated())
 def test_fuzzed_rules_load_and_answer_or_are_refused(tmp_path_factory, data):
     """Any mutation either validates, compiles and gives exactly one answer, or is refused with

@@ -16,8 +16,14 @@ from ..helpers import RULES
 ADVISOR = load_advisor(RULES)
 VOCAB = ADVISOR.ruleset.vocabulary
 INTERVIEW = dt.date(2026, 11, 5)
-VERDICT_OF = {"send_thank_you": "yes", "send_follow_up": "yes", "send_final_follow_up": "yes",
-              "wait": "not_yet", "move_on": "no", "stop": "no"}
+VERDICT_OF = {
+    "send_thank_you": "yes",
+    "send_follow_up": "yes",
+    "send_final_follow_up": "yes",
+    "wait": "not_yet",
+    "move_on": "no",
+    "stop": "no",
+}
 
 
 @st.composite
@@ -25,18 +31,28 @@ def scenarios(draw):
     as_of_days = draw(st.integers(0, 45))
     as_of = INTERVIEW + dt.timedelta(days=as_of_days)
     doc: dict = {"as_of": as_of.isoformat(), "interview": {"date": INTERVIEW.isoformat()}}
-    for section, key in (("company", "culture"), ("company", "size"), ("interview", "format"),
-                         ("position", "level"), ("contact", "interviewer_channel"),
-                         ("contact", "rapport")):
+    for section, key in (
+        ("company", "culture"),
+        ("company", "size"),
+        ("interview", "format"),
+        ("position", "level"),
+        ("contact", "interviewer_channel"),
+        ("contact", "rapport"),
+    ):
         if draw(st.booleans()):
             doc.setdefault(section, {})[key] = draw(st.sampled_from(VOCAB[f"{section}.{key}"]))
     for key in ("decision_by", "follow_up_after"):
         if draw(st.integers(0, 3)) == 0:
-            doc.setdefault("timeline", {})[key] = (INTERVIEW + dt.timedelta(days=draw(st.integers(0, 40)))).isoformat()
+            doc.setdefault("timeline", {})[key] = (
+                INTERVIEW + dt.timedelta(days=draw(st.integers(0, 40)))
+            ).isoformat()
     history = []
     for _ in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(["thank_you", "follow_up", "follow_up", "reply"]))
-        entry = {"kind": kind, "date": (INTERVIEW + dt.timedelta(days=draw(st.integers(0, as_of_days)))).isoformat()}
+        entry = {
+            "kind": kind,
+            "date": (INTERVIEW + dt.timedelta(days=draw(st.integers(0, as_of_days)))).isoformat(),
+        }
         if kind == "reply":
             entry["outcome"] = draw(st.sampled_from(["pending", "pending", "offer", "rejected"]))
         history.append(entry)

@@ -61,8 +61,7 @@ def test_every_disagreement_of_the_guidance_is_a_declared_conflict(stock):
         claims = set(re.findall(r"\d{3}-\d{2}", bullet))
         for m in re.finditer(r"(\d{3})-(\d{2})\.\.(\d{2})", bullet):
             claims |= {f"{m.group(1)}-{n:02d}" for n in range(int(m.group(2)), int(m.group(3)) + 1)}
-        owners = [c for c in stock.conflicts.values()
-                  if claims <= {x for s in c.sides for x in s.claims}]
+        owners = [c for c in stock.conflicts.values() if claims <= {x for s in c.sides for x in s.claims}]
         assert len(owners) == 1, bullet
     decided = {c for r in stock.rules for c, _ in r.decides}
     assert decided == set(stock.conflicts)
@@ -127,7 +126,10 @@ def test_rule_validator_reports_every_problem_with_location(tmp_path):
 def test_duplicate_ids_unknown_overrides_and_cycles_are_refused(tmp_path):
     """A duplicate rule id, an override of a missing rule, and a chaining cycle are errors."""
     rules = copy_rules(str(tmp_path))
-    path = add_rule_file(rules, "dup.yaml", """\
+    path = add_rule_file(
+        rules,
+        "dup.yaml",
+        """\
 rules:
   - id: status-due
     description: Duplicate id.
@@ -135,13 +137,17 @@ rules:
     overrides: [no-such-rule]
     then: {facts: {loop_a: true}}
     says: "x"
-""")
+""",
+    )
     with pytest.raises(FollowupError) as exc:
         load_rules(rules)
     codes = [d.code for d in exc.value.diagnostics]
     assert sorted(codes) == ["duplicate-id", "unknown-rule"], codes
     os.remove(path)
-    add_rule_file(rules, "cycle.yaml", """\
+    add_rule_file(
+        rules,
+        "cycle.yaml",
+        """\
 rules:
   - id: loop-a
     description: A feeds B.
@@ -155,7 +161,8 @@ rules:
     when: {fact: loop_a, equals: true}
     then: {facts: {loop_b: true}}
     says: "b"
-""")
+""",
+    )
     with pytest.raises(FollowupError) as exc:
         compile_rules(load_rules(rules))
     assert [d.code for d in exc.value.diagnostics] == ["chaining-cycle"]
@@ -166,5 +173,4 @@ def test_placeholders_are_only_names_never_code(tmp_path, stock):
     """A sentence is filled by name lookup only: format specs and attributes are not run."""
     from followup.core.decide import fill
 
-    assert fill("{a} and {b.__class__} and {c:>10}", {"a": 1}) == \
-        "1 and (not given) and (not given)"
+    assert fill("{a} and {b.__class__} and {c:>10}", {"a": 1}) == "1 and (not given) and (not given)"

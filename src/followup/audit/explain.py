@@ -20,8 +20,16 @@ from followup.core.model import Recommendation, Rule, RuleSet, Scenario
 
 from .trace import show_value
 
-OP_TEXT = {"equals": "=", "!=": "!=", "one_of": "in", "not_in": "not in", "<": "<", "<=": "<=",
-           ">": ">", ">=": ">="}
+OP_TEXT = {
+    "equals": "=",
+    "!=": "!=",
+    "one_of": "in",
+    "not_in": "not in",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+}
 HORIZON_DAYS = 120  # how far ahead "it becomes yes on ..." is searched
 
 
@@ -58,32 +66,51 @@ def _holds_one(lit: Literal, actual: Any) -> bool:
 def literal_text(lit: Literal, actual: Any, present: bool) -> str:
     """`days_since_interview = 9 >= 7`, `next_contact = final, needed status`."""
     if lit.op == "exists":
-        return f"{lit.fact} exists (= {show_value(actual)})" if present else f"{lit.fact} is absent, needed present"
+        return (
+            f"{lit.fact} exists (= {show_value(actual)})"
+            if present
+            else f"{lit.fact} is absent, needed present"
+        )
     if lit.op == "absent":
         return f"{lit.fact} is absent" if not present else f"{lit.fact} = {show_value(actual)}, needed absent"
     if not present:
         return f"{lit.fact} is absent, needed {OP_TEXT[lit.op]} {show_value(lit.value)}"
     shown = show_value(actual)
     if lit.op == "equals":
-        return f"{lit.fact} = {shown}" if _holds_one(lit, actual) else f"{lit.fact} = {shown}, needed {show_value(lit.value)}"
-    return f"{lit.fact} = {shown} {OP_TEXT[lit.op]} {show_value(lit.value)}" if _holds_one(lit, actual) else \
-        f"{lit.fact} = {shown}, needed {OP_TEXT[lit.op]} {show_value(lit.value)}"
+        return (
+            f"{lit.fact} = {shown}"
+            if _holds_one(lit, actual)
+            else f"{lit.fact} = {shown}, needed {show_value(lit.value)}"
+        )
+    return (
+        f"{lit.fact} = {shown} {OP_TEXT[lit.op]} {show_value(lit.value)}"
+        if _holds_one(lit, actual)
+        else f"{lit.fact} = {shown}, needed {OP_TEXT[lit.op]} {show_value(lit.value)}"
+    )
 
 
 def _claims(ruleset: RuleSet, ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
     return [{"claim": c, "article": ruleset.articles.get(c[:3], "")} for c in ids]
 
 
-def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, list[list[Literal]]],
-                what_changes: list[dict[str, Any]], compiled: Any) -> list[dict[str, Any]]:
+def build_trace(
+    ruleset: RuleSet,
+    rec: Recommendation,
+    alternatives: dict[str, list[list[Literal]]],
+    what_changes: list[dict[str, Any]],
+    compiled: Any,
+) -> list[dict[str, Any]]:
     """All events of one evaluation, in order: facts, firings, rules that did not fire, the outcome
     of each fired rule, the answer, its conflicts and what would change it."""
     events: list[dict[str, Any]] = []
     for name in FACTS:
         if name in rec.facts:
             value = rec.facts[name]
-            how = rec.how.get(name) or ("scenario input" if "." in name or name in ("as_of", "interview_date",
-                                        "decision_by", "follow_up_after") else "")
+            how = rec.how.get(name) or (
+                "scenario input"
+                if "." in name or name in ("as_of", "interview_date", "decision_by", "follow_up_after")
+                else ""
+            )
             events.append({"event": "fact", "fact": name, "value": show_value(value), "how": how})
     derived: dict[str, list[Any]] = {}
     producers: dict[tuple[str, str], str] = {}
@@ -99,8 +126,13 @@ def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, l
         matched = []
         for lit in lits:
             actual = f.matched.get(lit.fact, rec.facts.get(lit.fact))
-            entry = {"fact": lit.fact, "op": lit.op, "expected": show_value(lit.value), "actual": show_value(actual),
-                     "text": literal_text(lit, actual, lit.fact in f.matched or lit.fact in rec.facts)}
+            entry = {
+                "fact": lit.fact,
+                "op": lit.op,
+                "expected": show_value(lit.value),
+                "actual": show_value(actual),
+                "text": literal_text(lit, actual, lit.fact in f.matched or lit.fact in rec.facts),
+            }
             if lit.fact not in FACTS:
                 entry["from_rule"] = producers.get((lit.fact, show_value(actual)), "")
             matched.append(entry)
@@ -110,11 +142,27 @@ def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, l
             if value not in derived[name]:
                 derived[name].append(value)
             producers.setdefault((name, show_value(value)), f.rule)
-            asserted.append({"fact": name, "value": show_value(value),
-                             "used_by": sorted(set(consumers.get(f"{name}={show_value(value)}", [])))})
-        events.append({"event": "fire", "order": f.order, "rule": f.rule, "description": rule.description,
-                       "alternative": f.alternative, "repeat": f.rule in seen, "priority": rule.priority,
-                       "matched": matched, "asserted": asserted, "sources": _claims(ruleset, rule.sources)})
+            asserted.append(
+                {
+                    "fact": name,
+                    "value": show_value(value),
+                    "used_by": sorted(set(consumers.get(f"{name}={show_value(value)}", []))),
+                }
+            )
+        events.append(
+            {
+                "event": "fire",
+                "order": f.order,
+                "rule": f.rule,
+                "description": rule.description,
+                "alternative": f.alternative,
+                "repeat": f.rule in seen,
+                "priority": rule.priority,
+                "matched": matched,
+                "asserted": asserted,
+                "sources": _claims(ruleset, rule.sources),
+            }
+        )
         seen.add(f.rule)
     known: dict[str, Any] = dict(rec.facts)
     known.update(derived)
@@ -141,23 +189,41 @@ def build_trace(ruleset: RuleSet, rec: Recommendation, alternatives: dict[str, l
                 changed = True
     for rule in ruleset.rules:
         if rule.id in missed:
-            events.append({"event": "not_fired", "rule": rule.id, "description": rule.description,
-                           **missed[rule.id]})
+            events.append(
+                {"event": "not_fired", "rule": rule.id, "description": rule.description, **missed[rule.id]}
+            )
     events.extend(_outcomes(ruleset, rec))
     answer = rec.to_json()
-    events.append({"event": "answer", **{k: answer[k] for k in
-                                         ("action", "verdict", "contact", "earliest", "latest", "channel",
-                                          "summary", "advice", "rules_digest", "as_of")},
-                   "decided_by": dict(rec.decided_by)})
+    events.append(
+        {
+            "event": "answer",
+            **{
+                k: answer[k]
+                for k in (
+                    "action",
+                    "verdict",
+                    "contact",
+                    "earliest",
+                    "latest",
+                    "channel",
+                    "summary",
+                    "advice",
+                    "rules_digest",
+                    "as_of",
+                )
+            },
+            "decided_by": dict(rec.decided_by),
+        }
+    )
     for c in rec.conflicts:
-        events.append({"event": "conflict", **c,
-                       "took_claims": _claims(ruleset, c["took"]["claims"])})
+        events.append({"event": "conflict", **c, "took_claims": _claims(ruleset, c["took"]["claims"])})
     events.extend(what_changes)
     return events
 
 
-def _first_failure(rule: Rule, alts: list[list[Literal]], known: dict[str, Any],
-                   branch_facts: tuple[str, ...]) -> dict[str, Any] | None:
+def _first_failure(
+    rule: Rule, alts: list[list[Literal]], known: dict[str, Any], branch_facts: tuple[str, ...]
+) -> dict[str, Any] | None:
     """The first failing test of the alternative that came closest, when the rule could have
     mattered: one test away from firing, or failing only on scenario facts (not on the chain's
     derived facts, which put it on another branch, e.g. a rule about another contact)."""
@@ -176,10 +242,16 @@ def _first_failure(rule: Rule, alts: list[list[Literal]], known: dict[str, Any],
     actual = known.get(lit.fact)
     if lit.fact not in FACTS and isinstance(actual, list):
         actual = actual[0] if len(actual) == 1 else actual
-    return {"failed": {"fact": lit.fact, "op": lit.op, "expected": show_value(lit.value),
-                       "actual": show_value(actual) if lit.fact in known else None,
-                       "text": literal_text(lit, actual, lit.fact in known)},
-            "also_failed": len(best) - 1}
+    return {
+        "failed": {
+            "fact": lit.fact,
+            "op": lit.op,
+            "expected": show_value(lit.value),
+            "actual": show_value(actual) if lit.fact in known else None,
+            "text": literal_text(lit, actual, lit.fact in known),
+        },
+        "also_failed": len(best) - 1,
+    }
 
 
 def _outcomes(ruleset: RuleSet, rec: Recommendation) -> list[dict[str, Any]]:
@@ -221,18 +293,36 @@ def what_would_change(advisor: Any, scenario: Scenario, rec: Recommendation) -> 
         day = scenario.as_of + dt.timedelta(days=days)
         later = advisor.evaluate(dataclasses.replace(scenario, as_of=day))
         if later.verdict == "yes":
-            gone = [r for r in (rec.decided_by.get("verdict"), rec.decided_by.get("action"))
-                    if r and r not in later.fired]
-            events.append({"event": "change", "kind": "date", "date": day.isoformat(),
-                           "verdict": later.verdict, "action": later.action,
-                           "because": sorted(set(gone)),
-                           "text": f"it becomes yes on {show_date(day)} ({later.action}) if nothing else changes"
-                           + (f": {', '.join(sorted(set(gone)))} no longer applies" if gone else "")})
+            gone = [
+                r
+                for r in (rec.decided_by.get("verdict"), rec.decided_by.get("action"))
+                if r and r not in later.fired
+            ]
+            events.append(
+                {
+                    "event": "change",
+                    "kind": "date",
+                    "date": day.isoformat(),
+                    "verdict": later.verdict,
+                    "action": later.action,
+                    "because": sorted(set(gone)),
+                    "text": f"it becomes yes on {show_date(day)} ({later.action}) if nothing else changes"
+                    + (f": {', '.join(sorted(set(gone)))} no longer applies" if gone else ""),
+                }
+            )
             break
     else:
-        events.append({"event": "change", "kind": "date", "date": None, "verdict": rec.verdict,
-                       "action": rec.action, "because": [],
-                       "text": f"waiting alone does not make it yes within {HORIZON_DAYS} days"})
+        events.append(
+            {
+                "event": "change",
+                "kind": "date",
+                "date": None,
+                "verdict": rec.verdict,
+                "action": rec.action,
+                "because": [],
+                "text": f"waiting alone does not make it yes within {HORIZON_DAYS} days",
+            }
+        )
     vocab = advisor.ruleset.vocabulary
     for field in sorted(scenario.fields):
         if field not in vocab or FACTS.get(field) is None or FACTS[field].type != "enum":
@@ -242,20 +332,40 @@ def what_would_change(advisor: Any, scenario: Scenario, rec: Recommendation) -> 
                 continue
             other = advisor.evaluate(dataclasses.replace(scenario, fields={**scenario.fields, field: value}))
             if other.verdict != rec.verdict:
-                events.append({"event": "change", "kind": "input", "input": field, "from": scenario.fields[field],
-                               "to": value, "verdict": other.verdict, "action": other.action,
-                               "text": f"with {field} = {value} instead of {show_value(scenario.fields[field])}: "
-                                       f"{other.verdict} ({other.action})"})
+                events.append(
+                    {
+                        "event": "change",
+                        "kind": "input",
+                        "input": field,
+                        "from": scenario.fields[field],
+                        "to": value,
+                        "verdict": other.verdict,
+                        "action": other.action,
+                        "text": f"with {field} = {value} instead of {show_value(scenario.fields[field])}: "
+                        f"{other.verdict} ({other.action})",
+                    }
+                )
     for field in ("decision_by", "follow_up_after"):
         if getattr(scenario, field) is None:
             continue
-        other = advisor.evaluate(dataclasses.replace(scenario, decision_by=None) if field == "decision_by"
-                                 else dataclasses.replace(scenario, follow_up_after=None))
+        other = advisor.evaluate(
+            dataclasses.replace(scenario, decision_by=None)
+            if field == "decision_by"
+            else dataclasses.replace(scenario, follow_up_after=None)
+        )
         if other.verdict != rec.verdict:
-            events.append({"event": "change", "kind": "input", "input": f"timeline.{field}",
-                           "from": getattr(scenario, field).isoformat(), "to": None,
-                           "verdict": other.verdict, "action": other.action,
-                           "text": f"without timeline.{field}: {other.verdict} ({other.action})"})
+            events.append(
+                {
+                    "event": "change",
+                    "kind": "input",
+                    "input": f"timeline.{field}",
+                    "from": getattr(scenario, field).isoformat(),
+                    "to": None,
+                    "verdict": other.verdict,
+                    "action": other.action,
+                    "text": f"without timeline.{field}: {other.verdict} ({other.action})",
+                }
+            )
     return events
 
 

@@ -16,14 +16,28 @@ from followup.core.model import Recommendation, RuleSet
 from followup.core.rules import rule_canonical
 
 FORMAT = "followup-audit/1"
-COMPARED = ("action", "verdict", "contact", "earliest", "latest", "channel", "summary", "advice",
-            "reasons", "conflicts")
+COMPARED = (
+    "action",
+    "verdict",
+    "contact",
+    "earliest",
+    "latest",
+    "channel",
+    "summary",
+    "advice",
+    "reasons",
+    "conflicts",
+)
 
 
 def rule_hashes(ruleset: RuleSet) -> dict[str, str]:
     """Each rule's meaning, hashed: the basis of 'which rules changed'."""
-    return {r.id: hashlib.sha256(json.dumps(rule_canonical(r), sort_keys=True, default=str).encode())
-            .hexdigest()[:16] for r in ruleset.rules}
+    return {
+        r.id: hashlib.sha256(json.dumps(rule_canonical(r), sort_keys=True, default=str).encode()).hexdigest()[
+            :16
+        ]
+        for r in ruleset.rules
+    }
 
 
 def jsonable(value: Any) -> Any:
@@ -48,8 +62,9 @@ def versions() -> dict[str, str]:
     return out
 
 
-def make_record(ruleset: RuleSet, scenario_raw: dict[str, Any], rec: Recommendation,
-                trace: list[dict[str, Any]]) -> dict[str, Any]:
+def make_record(
+    ruleset: RuleSet, scenario_raw: dict[str, Any], rec: Recommendation, trace: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "scenario": jsonable(scenario_raw),
@@ -101,8 +116,15 @@ def read_record(path: str) -> tuple[Node, dict[str, Any]]:
     if problems:
         raise FollowupError(problems)
     if root.value["format"].value != FORMAT:
-        raise FollowupError([Diagnostic(root.value["format"].loc, "unknown-value",
-                                        f"not a {FORMAT} record: {root.value['format'].value!r}")])
+        raise FollowupError(
+            [
+                Diagnostic(
+                    root.value["format"].loc,
+                    "unknown-value",
+                    f"not a {FORMAT} record: {root.value['format'].value!r}",
+                )
+            ]
+        )
     from followup.core.scenario import parse_date
 
     record = {k: v.plain() for k, v in root.value.items() if k != "scenario"}
@@ -111,13 +133,21 @@ def read_record(path: str) -> tuple[Node, dict[str, Any]]:
         problems.append(Diagnostic(root.value["as_of"].loc, "bad-date", "as_of is not a date YYYY-MM-DD"))
     record["as_of"] = as_of
     if not isinstance(record["rules"], dict) or not all(isinstance(v, str) for v in record["rules"].values()):
-        problems.append(Diagnostic(root.value["rules"].loc, "wrong-type", "rules must map rule ids to hashes"))
+        problems.append(
+            Diagnostic(root.value["rules"].loc, "wrong-type", "rules must map rule ids to hashes")
+        )
     answer = record["answer"]
     if not isinstance(answer, dict) or not all(
-            isinstance(answer.get(k, []), list) and all(isinstance(x, dict) for x in answer.get(k, []))
-            for k in ("reasons", "conflicts")):
-        problems.append(Diagnostic(root.value["answer"].loc, "wrong-type",
-                                   "answer must be an answer object (reasons and conflicts lists of objects)"))
+        isinstance(answer.get(k, []), list) and all(isinstance(x, dict) for x in answer.get(k, []))
+        for k in ("reasons", "conflicts")
+    ):
+        problems.append(
+            Diagnostic(
+                root.value["answer"].loc,
+                "wrong-type",
+                "answer must be an answer object (reasons and conflicts lists of objects)",
+            )
+        )
     if problems:
         raise FollowupError(problems)
     return root.value["scenario"], record
@@ -133,17 +163,25 @@ def compare(record: dict[str, Any], ruleset: RuleSet, rec: Recommendation) -> Re
             a = [r.get("rule") for r in a] if isinstance(a, list) else a
             b = [r["rule"] for r in now["reasons"]]
         if key == "conflicts":
-            a = [f"{c.get('conflict')}:{c.get('took', {}).get('side')}" for c in a] if isinstance(a, list) else a
+            a = (
+                [f"{c.get('conflict')}:{c.get('took', {}).get('side')}" for c in a]
+                if isinstance(a, list)
+                else a
+            )
             b = [f"{c['conflict']}:{c['took']['side']}" for c in now["conflicts"]]
         if a != b:
             diffs.append((key, a, b))
     old = record["rules"]
     new = rule_hashes(ruleset)
     return Replay(
-        same=not diffs, differences=diffs, recorded_digest=str(record["rules_digest"]),
+        same=not diffs,
+        differences=diffs,
+        recorded_digest=str(record["rules_digest"]),
         current_digest=ruleset.digest,
-        added=sorted(set(new) - set(old)), removed=sorted(set(old) - set(new)),
-        changed=sorted(r for r in set(old) & set(new) if old[r] != new[r]))
+        added=sorted(set(new) - set(old)),
+        removed=sorted(set(old) - set(new)),
+        changed=sorted(r for r in set(old) & set(new) if old[r] != new[r]),
+    )
 
 
 def replay_text(result: Replay) -> str:

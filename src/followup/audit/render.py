@@ -35,8 +35,9 @@ def grouped_claims(claims: list[tuple[str, str]]) -> str:
     groups: dict[str, list[str]] = {}
     for cid, title in claims:
         groups.setdefault(title, []).append(cid)
-    return "; ".join(f"{', '.join(ids)} ({title})" if title else ", ".join(ids)
-                     for title, ids in groups.items())
+    return "; ".join(
+        f"{', '.join(ids)} ({title})" if title else ", ".join(ids) for title, ids in groups.items()
+    )
 
 
 def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
@@ -59,8 +60,10 @@ def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
         for c in rec.conflicts:
             took = c["took"]
             lines.append(f"  - {c['question']}")
-            lines.append(f"    This answer takes: {took['position']} ({', '.join(took['claims'])}),"
-                         f" decided by [{c['decided_by']}].")
+            lines.append(
+                f"    This answer takes: {took['position']} ({', '.join(took['claims'])}),"
+                f" decided by [{c['decided_by']}]."
+            )
             for other in c["other_sides"]:
                 lines.append(f"    Other side: {other['position']} ({', '.join(other['claims'])}).")
     if rec.advice:
@@ -71,7 +74,6 @@ def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
     lines.append("")
     lines.append(f"Rules digest: {rec.rules_digest}")
     return "\n".join(lines) + "\n"
-
 
 
 def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
@@ -86,13 +88,17 @@ def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
     out.append("ANSWER")
     out.append(f"  {answer['summary']}")
     window = f"{answer['earliest'] or '-'} to {answer['latest'] or '-'}"
-    out.append(f"  action {answer['action']}, verdict {answer['verdict']}, contact {answer['contact'] or '-'}, "
-               f"window {window}, channel {answer['channel'] or '-'}, as of {answer['as_of']}")
+    out.append(
+        f"  action {answer['action']}, verdict {answer['verdict']}, contact {answer['contact'] or '-'}, "
+        f"window {window}, channel {answer['channel'] or '-'}, as of {answer['as_of']}"
+    )
     deciders: dict[str, list[str]] = {}
     for part, rule in answer["decided_by"].items():
         deciders.setdefault(rule, []).append(part)
     if deciders:
-        out.append("  decided by: " + "; ".join(f"{', '.join(parts)} <- {rule}" for rule, parts in deciders.items()))
+        out.append(
+            "  decided by: " + "; ".join(f"{', '.join(parts)} <- {rule}" for rule, parts in deciders.items())
+        )
     else:
         out.append("  decided by: no rule matched; the rules' default answer")
     out.append(f"  rules digest: {answer['rules_digest']}")
@@ -133,8 +139,10 @@ def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
         out.append("WHERE THE SOURCES DISAGREE")
         for ev in by_kind["conflict"]:
             out.append(f"  {ev['question']}")
-            out.append(f"    taken: {ev['took']['position']} ({', '.join(ev['took']['claims'])}), "
-                       f"by {ev['decided_by']}")
+            out.append(
+                f"    taken: {ev['took']['position']} ({', '.join(ev['took']['claims'])}), "
+                f"by {ev['decided_by']}"
+            )
             for other in ev["other_sides"]:
                 out.append(f"    other side: {other['position']} ({', '.join(other['claims'])})")
     if "change" in by_kind:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from followup.core.advisor import Advisor
+
 from .fixtures import EXPECT_KEYS, Outcome, describe_failure, fixture_files, load_cases, run_case
 
 
@@ -30,8 +31,12 @@ def run_check(paths: list[str], advisor: Advisor) -> Report:
             for rid in o.recommendation.fired:
                 fired_by[rid] = fired_by.get(rid, 0) + 1
     checked = {k for o in outcomes for k in o.case.expect}
-    return Report(outcomes, fired_by, sorted(r for r, n in fired_by.items() if n == 0),
-                  [k for k in EXPECT_KEYS if k not in checked])
+    return Report(
+        outcomes,
+        fired_by,
+        sorted(r for r, n in fired_by.items() if n == 0),
+        [k for k in EXPECT_KEYS if k not in checked],
+    )
 
 
 def report_text(report: Report, coverage: bool, explain: Any) -> str:
@@ -57,13 +62,21 @@ def report_text(report: Report, coverage: bool, explain: Any) -> str:
 
 def report_json(report: Report, coverage: bool) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "cases": [{"case": o.case.id, "passed": o.passed,
-                   "mismatches": [{"key": k, "expected": w, "actual": g} for k, w, g in o.mismatches]}
-                  for o in report.outcomes],
+        "cases": [
+            {
+                "case": o.case.id,
+                "passed": o.passed,
+                "mismatches": [{"key": k, "expected": w, "actual": g} for k, w, g in o.mismatches],
+            }
+            for o in report.outcomes
+        ],
         "passed": len(report.outcomes) - len(report.failed),
         "failed": len(report.failed),
     }
     if coverage:
-        doc["coverage"] = {"fired_by": report.fired_by, "never_fired": report.never_fired,
-                           "unchecked_expectations": report.unchecked}
+        doc["coverage"] = {
+            "fired_by": report.fired_by,
+            "never_fired": report.never_fired,
+            "unchecked_expectations": report.unchecked,
+        }
     return doc

@@ -11,6 +11,7 @@ from typing import Any
 from followup.core.advisor import Advisor
 from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.loader import load_file
+
 from .fixtures import fixture_files, load_cases
 
 COMPARED = ("action", "verdict", "contact", "earliest", "latest", "channel")
@@ -32,22 +33,35 @@ def base_rules(base: str, new_rules: str) -> tuple[str, tempfile.TemporaryDirect
         return base, None
     rules = os.path.abspath(new_rules)
     try:
-        top = subprocess.run(["git", "-C", rules, "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, check=True).stdout.strip()
+        top = subprocess.run(
+            ["git", "-C", rules, "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         prefix = os.path.relpath(rules, top)
-        names = subprocess.run(["git", "-C", top, "ls-tree", "--name-only", f"{base}:{prefix}"],
-                               capture_output=True, text=True, check=True).stdout.split()
+        names = subprocess.run(
+            ["git", "-C", top, "ls-tree", "--name-only", f"{base}:{prefix}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         detail = getattr(exc, "stderr", "") or str(exc)
-        raise FollowupError([Diagnostic(Location(base), "bad-base",
-                                        f"--base is neither a directory nor a git revision of {rules}: "
-                                        f"{detail.strip().splitlines()[0] if detail.strip() else 'unknown'}")]) from None
+        raise FollowupError(
+            [
+                Diagnostic(
+                    Location(base),
+                    "bad-base",
+                    f"--base is neither a directory nor a git revision of {rules}: "
+                    f"{detail.strip().splitlines()[0] if detail.strip() else 'unknown'}",
+                )
+            ]
+        ) from None
     tmp = tempfile.TemporaryDirectory(prefix="followup-base-")
     for name in names:
         if not name.endswith((".yaml", ".yml")):
             continue
-        blob = subprocess.run(["git", "-C", top, "show", f"{base}:{prefix}/{name}"], capture_output=True,
-                              check=True).stdout
+        blob = subprocess.run(
+            ["git", "-C", top, "show", f"{base}:{prefix}/{name}"], capture_output=True, check=True
+        ).stdout
         with open(os.path.join(tmp.name, name), "wb") as fh:
             fh.write(blob)
     return tmp.name, tmp
@@ -56,8 +70,12 @@ def base_rules(base: str, new_rules: str) -> tuple[str, tempfile.TemporaryDirect
 def scenario_nodes(paths: list[str]) -> list[tuple[str, Any, Any]]:
     """(name, scenario node, as_of) for each fixture case and each plain scenario file."""
     out = []
-    for path in fixture_files(paths) + [os.path.join(p, "examples", n) for p in paths if os.path.isdir(os.path.join(p, "examples"))
-                                        for n in sorted(os.listdir(os.path.join(p, "examples")))]:
+    for path in fixture_files(paths) + [
+        os.path.join(p, "examples", n)
+        for p in paths
+        if os.path.isdir(os.path.join(p, "examples"))
+        for n in sorted(os.listdir(os.path.join(p, "examples")))
+    ]:
         node = load_file(path)
         if node.is_map and "cases" in node.value:
             for case in load_cases(path):
@@ -87,8 +105,9 @@ def diff(old: Advisor, new: Advisor, paths: list[str]) -> tuple[list[Change], in
         if a[0] == b[0] and a[1] == b[1]:
             unchanged += 1
             continue
-        changes.append(Change(name, a[0], b[0], [r for r in a[1] if r not in b[1]],
-                              [r for r in b[1] if r not in a[1]]))
+        changes.append(
+            Change(name, a[0], b[0], [r for r in a[1] if r not in b[1]], [r for r in b[1] if r not in a[1]])
+        )
     return changes, unchanged
 
 

@@ -19,8 +19,7 @@ from followup.core.loader import Node, load_file
 from followup.core.model import Recommendation
 from followup.core.scenario import parse_date
 
-ANSWER_KEYS = ("action", "verdict", "contact", "earliest", "latest", "channel", "summary",
-               "rules_digest")
+ANSWER_KEYS = ("action", "verdict", "contact", "earliest", "latest", "channel", "summary", "rules_digest")
 LIST_KEYS = ("reasons", "conflicts", "advice", "fired", "not_fired", "errors")
 EXPECT_KEYS = ANSWER_KEYS + LIST_KEYS
 CASE_KEYS = ("name", "description", "scenario", "scenario_file", "as_of", "expect", "golden")
@@ -74,7 +73,12 @@ def load_cases(path: str) -> list[Case]:
         raise FollowupError([Diagnostic(root.loc, "missing-key", "a fixture file needs a list 'cases:'")])
     for key in root.value:
         if key not in ("description", "cases"):
-            add(root.key_locs[key], "unknown-key", f"unknown key {key!r}", did_you_mean(key, ["description", "cases"]))
+            add(
+                root.key_locs[key],
+                "unknown-key",
+                f"unknown key {key!r}",
+                did_you_mean(key, ["description", "cases"]),
+            )
     cases: list[Case] = []
     seen: set[str] = set()
     for node in root.value["cases"].value:
@@ -83,7 +87,12 @@ def load_cases(path: str) -> list[Case]:
             continue
         for key in node.value:
             if key not in CASE_KEYS:
-                add(node.key_locs[key], "unknown-key", f"unknown key {key!r} in a case", did_you_mean(key, list(CASE_KEYS)))
+                add(
+                    node.key_locs[key],
+                    "unknown-key",
+                    f"unknown key {key!r} in a case",
+                    did_you_mean(key, list(CASE_KEYS)),
+                )
         name = node.value.get("name")
         if name is None or not isinstance(name.value, str) or not name.value:
             add(node.loc, "missing-key", "a case needs a 'name'")
@@ -93,14 +102,27 @@ def load_cases(path: str) -> list[Case]:
         seen.add(name.value)
         expect = node.value.get("expect")
         if expect is None or not expect.is_map or not expect.value:
-            add(node.loc, "no-expectation", f"case {name.value!r} has no expectations (expect: is missing or empty)")
+            add(
+                node.loc,
+                "no-expectation",
+                f"case {name.value!r} has no expectations (expect: is missing or empty)",
+            )
             continue
         for key in expect.value:
             if key not in EXPECT_KEYS:
-                add(expect.key_locs[key], "unknown-key", f"unknown expectation {key!r}", did_you_mean(key, list(EXPECT_KEYS)))
+                add(
+                    expect.key_locs[key],
+                    "unknown-key",
+                    f"unknown expectation {key!r}",
+                    did_you_mean(key, list(EXPECT_KEYS)),
+                )
         has_inline, has_file = "scenario" in node.value, "scenario_file" in node.value
         if has_inline == has_file:
-            add(node.loc, "missing-key", f"case {name.value!r} needs exactly one of 'scenario' or 'scenario_file'")
+            add(
+                node.loc,
+                "missing-key",
+                f"case {name.value!r} needs exactly one of 'scenario' or 'scenario_file'",
+            )
             continue
         as_of_node = node.value.get("as_of")
         as_of = parse_date(as_of_node.value) if as_of_node is not None else None
@@ -111,14 +133,23 @@ def load_cases(path: str) -> list[Case]:
             add(node.value["scenario_file"].loc, "wrong-type", "scenario_file must be a path")
             continue
         desc = node.value.get("description")
-        cases.append(Case(
-            file=path, name=name.value, description=desc.value if desc and isinstance(desc.value, str) else "",
-            scenario=node.value.get("scenario"),
-            scenario_file=(os.path.join(os.path.dirname(path), node.value["scenario_file"].value)
-                           if has_file else None),
-            as_of=as_of,
-            expect=expect.plain(), loc=node.loc,
-            golden=bool(node.value["golden"].value) if "golden" in node.value else False))
+        cases.append(
+            Case(
+                file=path,
+                name=name.value,
+                description=desc.value if desc and isinstance(desc.value, str) else "",
+                scenario=node.value.get("scenario"),
+                scenario_file=(
+                    os.path.join(os.path.dirname(path), node.value["scenario_file"].value)
+                    if has_file
+                    else None
+                ),
+                as_of=as_of,
+                expect=expect.plain(),
+                loc=node.loc,
+                golden=bool(node.value["golden"].value) if "golden" in node.value else False,
+            )
+        )
     if problems:
         raise FollowupError(problems)
     return cases
@@ -143,7 +174,9 @@ def run_case(case: Case, advisor: Advisor, update_golden: bool = False) -> Outco
     outcome = Outcome(case)
     scenario = None
     try:
-        node = case.scenario if case.scenario is not None else load_file(case.scenario_file or "", lenient=True)
+        node = (
+            case.scenario if case.scenario is not None else load_file(case.scenario_file or "", lenient=True)
+        )
         scenario = advisor.scenario(node, as_of=case.as_of)
         outcome.recommendation = advisor.evaluate(scenario)
     except FollowupError as exc:
@@ -178,8 +211,11 @@ def _golden(outcome: Outcome, advisor: Advisor, scenario: Any, update: bool) -> 
     if want != text:
         import difflib
 
-        diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True),
-                                            case.golden_path, "explanation now", n=1))
+        diff = "".join(
+            difflib.unified_diff(
+                want.splitlines(True), text.splitlines(True), case.golden_path, "explanation now", n=1
+            )
+        )
         outcome.mismatches.append(("golden", case.golden_path, diff))
 
 
@@ -235,8 +271,10 @@ def _compare(out: Outcome) -> None:
 def _error_matches(want: Any, got: dict[str, Any]) -> bool:
     if isinstance(want, str):
         return bool(want == got["code"])
-    return all(bool(got.get(k) == v) or (k == "message" and str(v) in str(got.get("message")))
-               for k, v in want.items())
+    return all(
+        bool(got.get(k) == v) or (k == "message" and str(v) in str(got.get("message")))
+        for k, v in want.items()
+    )
 
 
 def describe_failure(out: Outcome) -> str:

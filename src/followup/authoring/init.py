@@ -7,9 +7,10 @@ import os
 import re
 import shutil
 
-from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.advisor import default_rules_dir
+from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.rules import load_rules
+
 from .schema import rules_schema, scenario_schema
 
 SCHEMA_COMMENT = re.compile(r"^# yaml-language-server: \$schema=.*$", re.M)
@@ -30,8 +31,9 @@ def init(directory: str) -> int:
     scen_dst = os.path.join(directory, "scenarios")
     for path in (rules_dst, scen_dst):
         if os.path.exists(path):
-            raise FollowupError([Diagnostic(Location(path), "exists",
-                                            "already exists; init never overwrites")])
+            raise FollowupError(
+                [Diagnostic(Location(path), "exists", "already exists; init never overwrites")]
+            )
     try:
         shutil.copytree(default_rules_dir(), rules_dst, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
         shutil.copytree(stock_scenarios_dir(), scen_dst, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
@@ -42,7 +44,9 @@ def init(directory: str) -> int:
                 json.dump(doc, fh, indent=2)
                 fh.write("\n")
     except OSError as exc:
-        raise FollowupError([Diagnostic(Location(directory), "cannot-write", exc.strerror or str(exc))]) from None
+        raise FollowupError(
+            [Diagnostic(Location(directory), "cannot-write", exc.strerror or str(exc))]
+        ) from None
     count = 2
     for root, _, files in os.walk(directory):
         for name in files:

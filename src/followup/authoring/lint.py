@@ -19,14 +19,13 @@ from followup.core.model import Rule, RuleSet
 from followup.core.rules import load_rules
 
 
-
 def lint(directory: str) -> list[Diagnostic]:
     """All problems of a rules directory, sorted by location. Raises FollowupError only when the
     directory cannot be linted at all (it does not exist or holds no YAML)."""
-    if not os.path.isdir(directory) or not any(
-            n.endswith((".yaml", ".yml")) for n in os.listdir(directory)):
-        raise FollowupError([Diagnostic(Location(directory), "no-such-directory",
-                                        "not a rules directory (no YAML files)")])
+    if not os.path.isdir(directory) or not any(n.endswith((".yaml", ".yml")) for n in os.listdir(directory)):
+        raise FollowupError(
+            [Diagnostic(Location(directory), "no-such-directory", "not a rules directory (no YAML files)")]
+        )
     try:
         ruleset = load_rules(directory)
     except FollowupError as exc:
@@ -50,8 +49,13 @@ def _never_fires(ruleset: RuleSet) -> list[Diagnostic]:
     for rule in ruleset.rules:
         alts = dnf(rule.when)
         if alts and not any(satisfiable(a, doms) for a in alts):
-            out.append(Diagnostic(rule.loc, "never-fires",
-                                  f"rule {rule.id!r} can never fire: its conditions contradict each other"))
+            out.append(
+                Diagnostic(
+                    rule.loc,
+                    "never-fires",
+                    f"rule {rule.id!r} can never fire: its conditions contradict each other",
+                )
+            )
     return out
 
 
@@ -70,10 +74,15 @@ def _ambiguous(ruleset: RuleSet) -> list[Diagnostic]:
             continue
         if any(satisfiable(x + y, doms) for x in alts[a.id] for y in alts[b.id]):
             first, second = sorted((a, b), key=lambda r: r.loc)
-            out.append(Diagnostic(second.loc, "ambiguous-precedence",
-                                  f"rules {first.id!r} and {second.id!r} can match the same scenario and "
-                                  f"set {', '.join(parts)} differently, both at priority {a.priority}",
-                                  "give one a higher priority, or list the other in its overrides"))
+            out.append(
+                Diagnostic(
+                    second.loc,
+                    "ambiguous-precedence",
+                    f"rules {first.id!r} and {second.id!r} can match the same scenario and "
+                    f"set {', '.join(parts)} differently, both at priority {a.priority}",
+                    "give one a higher priority, or list the other in its overrides",
+                )
+            )
     return out
 
 
@@ -86,14 +95,24 @@ def _claims(ruleset: RuleSet) -> list[Diagnostic]:
     out = []
     for claim in ruleset.claims.values():
         if claim.encoded and claim.id not in cited:
-            out.append(Diagnostic(sources, "uncovered-claim",
-                                  f"claim {claim.id} is neither cited by a rule nor marked encoded: false",
-                                  "cite it in a rule's sources, or add encoded: false with a reason",
-                                  level="warning"))
+            out.append(
+                Diagnostic(
+                    sources,
+                    "uncovered-claim",
+                    f"claim {claim.id} is neither cited by a rule nor marked encoded: false",
+                    "cite it in a rule's sources, or add encoded: false with a reason",
+                    level="warning",
+                )
+            )
         if not claim.encoded and claim.id in cited:
-            out.append(Diagnostic(cited[claim.id].loc, "cited-not-encoded",
-                                  f"rule {cited[claim.id].id!r} cites {claim.id}, which sources.yaml "
-                                  f"lists as not encoded", level="warning"))
+            out.append(
+                Diagnostic(
+                    cited[claim.id].loc,
+                    "cited-not-encoded",
+                    f"rule {cited[claim.id].id!r} cites {claim.id}, which sources.yaml lists as not encoded",
+                    level="warning",
+                )
+            )
     return out
 
 
@@ -105,7 +124,12 @@ def _unused(ruleset: RuleSet) -> list[Diagnostic]:
     for rule in ruleset.rules:
         for name, _ in rule.facts:
             if name not in tested:
-                out.append(Diagnostic(rule.loc, "unused-fact",
-                                      f"rule {rule.id!r} asserts {name!r}, which no rule tests",
-                                      level="warning"))
+                out.append(
+                    Diagnostic(
+                        rule.loc,
+                        "unused-fact",
+                        f"rule {rule.id!r} asserts {name!r}, which no rule tests",
+                        level="warning",
+                    )
+                )
     return out

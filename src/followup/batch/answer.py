@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .io import answer_record, error_record, record_id
 from followup.core.errors import Diagnostic, FollowupError, Location
+
+from .io import answer_record, error_record, record_id
 
 # the loader and yaml are imported where used
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,21 +33,39 @@ class Context:
 
 def relocate(diagnostics: list[Diagnostic], source: str, line: int) -> list[Diagnostic]:
     """Diagnostics about the line's text, moved from "line 1 of a document" to INPUT:line."""
-    return [replace(d, location=Location(source, line, d.location.column or 1))
-            if d.location.path == source else d for d in diagnostics]
+    return [
+        replace(d, location=Location(source, line, d.location.column or 1))
+        if d.location.path == source
+        else d
+        for d in diagnostics
+    ]
 
 
 def decode_line(source: str, line: int, data: bytes) -> str:
     """Bytes -> text with advise's codes (binary, not-utf8) and `empty-file` for a blank line."""
     if b"\x00" in data:
-        raise FollowupError([Diagnostic(Location(source, line, data.find(b"\x00") + 1), "binary",
-                                        "line contains NUL bytes; it is not text")])
+        raise FollowupError(
+            [
+                Diagnostic(
+                    Location(source, line, data.find(b"\x00") + 1),
+                    "binary",
+                    "line contains NUL bytes; it is not text",
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FollowupError([Diagnostic(Location(source, line, exc.start + 1), "not-utf8",
-                                        f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
-                                        "save the file as UTF-8")]) from None
+        raise FollowupError(
+            [
+                Diagnostic(
+                    Location(source, line, exc.start + 1),
+                    "not-utf8",
+                    f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
     if not text.strip():
         raise FollowupError([Diagnostic(Location(source, line, 1), "empty-file", "line is empty")])
     return text
@@ -83,11 +102,16 @@ def load_json(source: str, line: int, text: str) -> tuple[Any, bool]:
         raise FollowupError([Diagnostic(Location(source, line, exc.colno), "json-syntax", exc.msg)]) from None
     except RecursionError:  # deeper than json goes: what advise says about it
         parse_text(source, text, lenient=True)
-        raise FollowupError([Diagnostic(Location(source, line, 1), "too-deep", "values nest too deeply")]) from None
+        raise FollowupError(
+            [Diagnostic(Location(source, line, 1), "too-deep", "values nest too deeply")]
+        ) from None
     except ValueError as exc:  # e.g. an integer with too many digits
         raise FollowupError([Diagnostic(Location(source, line, 1), "json-syntax", str(exc))]) from None
-    fast = (len(text) <= MAX_STRING and not Reader.NON_PRINTABLE.search(text)
-            and not _SURROGATE_ESCAPE.search(text))
+    fast = (
+        len(text) <= MAX_STRING
+        and not Reader.NON_PRINTABLE.search(text)
+        and not _SURROGATE_ESCAPE.search(text)
+    )
     return obj, fast
 
 
@@ -114,8 +138,9 @@ def crash_if_asked(obj: Any, crash_id: str | None) -> None:
         os._exit(139)
 
 
-def answer_line(advisor: Advisor, ctx: Context, line: int, data: bytes,
-                crash_id: str | None = None) -> tuple[bool, bytes]:
+def answer_line(
+    advisor: Advisor, ctx: Context, line: int, data: bytes, crash_id: str | None = None
+) -> tuple[bool, bytes]:
     """One input line -> (is_error, result line)."""
     obj: Any = None
     try:
@@ -144,6 +169,8 @@ def validate_fast(advisor: Advisor, ctx: Context, line: int, obj: Any) -> Scenar
 
 
 def internal_error(ctx: Context, line: int, exc: BaseException) -> bytes:
-    return error_record(line, None, [Diagnostic(Location(ctx.source, line, 1), "internal-error",
-                                                f"{type(exc).__name__}: {exc}")])
-
+    return error_record(
+        line,
+        None,
+        [Diagnostic(Location(ctx.source, line, 1), "internal-error", f"{type(exc).__name__}: {exc}")],
+    )

@@ -10,8 +10,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from followup.core.errors import Diagnostic, Location
 
@@ -52,9 +53,17 @@ def answer_record(line: int, rid: str | int | None, answer: dict[str, Any]) -> b
 
 def error_record(line: int, rid: str | int | None, diagnostics: list[Diagnostic]) -> bytes:
     first = diagnostics[0]
-    return dump_record({"line": line, "id": rid, "error": {
-        "code": first.code, "message": first.message,
-        "diagnostics": [d.to_json() for d in diagnostics]}})
+    return dump_record(
+        {
+            "line": line,
+            "id": rid,
+            "error": {
+                "code": first.code,
+                "message": first.message,
+                "diagnostics": [d.to_json() for d in diagnostics],
+            },
+        }
+    )
 
 
 def record_id(obj: Any) -> str | int | None:
@@ -195,8 +204,11 @@ def scan_output(path: str) -> tuple[Done, int]:
         except (ValueError, KeyError, TypeError):
             number = None
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise fatal(path, "not-a-batch-output",
-                        f"line {done.records} is not a batch result; cannot resume from this file")
+            raise fatal(
+                path,
+                "not-a-batch-output",
+                f"line {done.records} is not a batch result; cannot resume from this file",
+            )
         done.last_line = number
     return done, end
 
@@ -225,14 +237,13 @@ def open_output(path: str | None, resume: bool) -> tuple[Output, Done]:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 class Output:
     """Complete result lines, in order: buffered, written in one go per flush, fsynced now and then."""
 
-    def __init__(self, name: str, write: Callable[[bytes], None], fd: int | None = None,
-                 owned: bool = True):
+    def __init__(self, name: str, write: Callable[[bytes], None], fd: int | None = None, owned: bool = True):
         self.name = name
         self._write = write
         self.fd = fd
@@ -327,4 +338,3 @@ class Progress:
             text += f"  ({errors:,} errors)"
         sys.stderr.write("\r\x1b[K" + text + ("\n" if final else ""))
         sys.stderr.flush()
-

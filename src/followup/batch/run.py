@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import MAX_WORKERS
 from .answer import Context
 from .io import STDOUT, Fatal, Progress, Reader, fatal, open_input, open_output
-from . import MAX_WORKERS
 from .supervisor import Batch
 from .workers import Pool, wait_ready
 
@@ -48,13 +48,21 @@ def stop_signals() -> Iterator[list[int]]:
             signal.signal(signum, old)
 
 
-def run_batch(input_path: str, output_path: str | None, workers: int | None, as_of: dt.date | None,
-              rules_dir: str | None, resume: bool, quiet: bool) -> int:
+def run_batch(
+    input_path: str,
+    output_path: str | None,
+    workers: int | None,
+    as_of: dt.date | None,
+    rules_dir: str | None,
+    resume: bool,
+    quiet: bool,
+) -> int:
     """Answer every line of INPUT into OUTPUT (None: stdout). Returns the exit status."""
     with stop_signals() as stop:
         try:
-            return _run(input_path, output_path, workers or os.cpu_count() or 1, as_of, rules_dir,
-                        resume, quiet, stop)
+            return _run(
+                input_path, output_path, workers or os.cpu_count() or 1, as_of, rules_dir, resume, quiet, stop
+            )
         except Fatal as exc:
             for line in exc.lines:
                 click.echo(line, err=True)
@@ -65,8 +73,11 @@ def _check_paths(input_path: str, output_path: str | None, workers: int, resume:
     if not 1 <= workers <= MAX_WORKERS:
         raise fatal("<arguments>", "bad-option", f"--workers must be 1 to {MAX_WORKERS}, not {workers}")
     if resume and output_path is None:
-        raise fatal(STDOUT, "resume-needs-output",
-                    "--resume needs -o OUTPUT; results written to stdout cannot be resumed")
+        raise fatal(
+            STDOUT,
+            "resume-needs-output",
+            "--resume needs -o OUTPUT; results written to stdout cannot be resumed",
+        )
     if output_path is not None and input_path != "-":
         try:
             same = os.path.samefile(input_path, output_path)
@@ -76,8 +87,16 @@ def _check_paths(input_path: str, output_path: str | None, workers: int, resume:
             raise fatal(output_path, "output-is-input", "OUTPUT is the INPUT file; choose another file")
 
 
-def _run(input_path: str, output_path: str | None, workers: int, as_of: dt.date | None,
-         rules_dir: str | None, resume: bool, quiet: bool, stop: list[int]) -> int:
+def _run(
+    input_path: str,
+    output_path: str | None,
+    workers: int,
+    as_of: dt.date | None,
+    rules_dir: str | None,
+    resume: bool,
+    quiet: bool,
+    stop: list[int],
+) -> int:
     _check_paths(input_path, output_path, workers, resume)
     stream, source, total = open_input(input_path)
     pool = Pool(Context(source, rules_dir, as_of, dt.date.today()))
@@ -134,4 +153,3 @@ def _quiet_stdout() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # the command (cli.py loads it lazily under the name `batch`)
-

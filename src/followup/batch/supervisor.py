@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from followup.core.errors import Diagnostic, Location
 
-
 from .io import error_record, fatal, record_id
 from .workers import STARTUP_TIMEOUT, describe_exit
 
@@ -44,8 +43,17 @@ RECYCLE_AFTER = 4000  # records per worker before it is replaced by a fresh one 
 class Batch:
     """Reads jobs, hands them to workers, writes results in input order."""
 
-    def __init__(self, pool: Pool, size: int, reader: Reader, output: Output, progress: Progress,
-                 done: Done, start_bytes: int, stop: list[int]):
+    def __init__(
+        self,
+        pool: Pool,
+        size: int,
+        reader: Reader,
+        output: Output,
+        progress: Progress,
+        done: Done,
+        start_bytes: int,
+        stop: list[int],
+    ):
         self.pool = pool
         self.size = size  # workers to keep running
         self.reader = reader
@@ -79,9 +87,13 @@ class Batch:
             self.progress.update(self.records, self.errors, self.done_bytes)
 
     def finished(self) -> bool:
-        return (self.reader.exhausted and not self.requeue and not self.results
-                and all(not w.assigned for w in self.pool.workers)
-                and self.next_write == self.reader.next_line)
+        return (
+            self.reader.exhausted
+            and not self.requeue
+            and not self.results
+            and all(not w.assigned for w in self.pool.workers)
+            and self.next_write == self.reader.next_line
+        )
 
     def fill_workers(self) -> None:
         """While work is left, keep `size` workers taking it: start them, replace the dead, and
@@ -131,15 +143,30 @@ class Batch:
     def next_job(self) -> Job | None:
         if self.requeue:
             return self.requeue.popleft()
-        while (not self.reader.exhausted and self.reader.next_line < self.next_write + self.window
-               and (self.inflight_bytes < MAX_INFLIGHT_BYTES or not self.inflight_bytes)):
+        while (
+            not self.reader.exhausted
+            and self.reader.next_line < self.next_write + self.window
+            and (self.inflight_bytes < MAX_INFLIGHT_BYTES or not self.inflight_bytes)
+        ):
             job = self.reader.pull()
             if job is None:
                 return None
             if job.too_long:
-                self.finish(job, True, error_record(job.line, None, [Diagnostic(
-                    Location(self.pool.ctx.source, job.line, 1), "too-large",
-                    f"line is {job.size} bytes; the limit is {self.reader.max_bytes}")]))
+                self.finish(
+                    job,
+                    True,
+                    error_record(
+                        job.line,
+                        None,
+                        [
+                            Diagnostic(
+                                Location(self.pool.ctx.source, job.line, 1),
+                                "too-large",
+                                f"line is {job.size} bytes; the limit is {self.reader.max_bytes}",
+                            )
+                        ],
+                    ),
+                )
                 continue
             self.inflight_bytes += len(job.data)
             return job
@@ -162,8 +189,7 @@ class Batch:
 
     # -- hearing back
     def on_ready(self, ready: Any) -> None:
-        worker = next((w for w in self.pool.workers
-                       if ready is w.conn or ready == w.proc.sentinel), None)
+        worker = next((w for w in self.pool.workers if ready is w.conn or ready == w.proc.sentinel), None)
         if worker is None:
             return  # already handled through its other handle
         if ready is worker.conn and self.receive(worker):
@@ -217,8 +243,11 @@ class Batch:
         if not was_ready:
             self.startup_failures += 1
             if self.startup_failures > MAX_STARTUP_FAILURES:
-                raise fatal(self.pool.ctx.rules_dir or "rules", "engine-crash",
-                            f"workers keep dying while loading the rules ({describe_exit(code)})")
+                raise fatal(
+                    self.pool.ctx.rules_dir or "rules",
+                    "engine-crash",
+                    f"workers keep dying while loading the rules ({describe_exit(code)})",
+                )
         stopped = not why and (self.stop or code in (-signal.SIGTERM, -signal.SIGHUP, -signal.SIGINT))
         if worker.assigned and not stopped:
             culprit = worker.assigned.popleft()
@@ -232,8 +261,17 @@ class Batch:
         except (ValueError, RecursionError):
             rid = None
         where = Location(self.pool.ctx.source, job.line, 1)
-        return error_record(job.line, rid, [Diagnostic(
-            where, "engine-crash", f"the engine crashed on this scenario ({how}); the worker was replaced")])
+        return error_record(
+            job.line,
+            rid,
+            [
+                Diagnostic(
+                    where,
+                    "engine-crash",
+                    f"the engine crashed on this scenario ({how}); the worker was replaced",
+                )
+            ],
+        )
 
     def check_timeouts(self) -> None:
         now = time.monotonic()
@@ -254,5 +292,3 @@ class Batch:
             self.errors += is_error
             self.done_bytes += size
             self.next_write += 1
-
-

@@ -11,9 +11,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from followup.core.errors import Diagnostic, FollowupError, Location
+
 from .answer import answer_line, internal_error
 from .io import Fatal, fatal
-from followup.core.errors import Diagnostic, FollowupError, Location
 
 # multiprocessing and the Advisor are imported where used
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from multiprocessing.process import BaseProcess
 
     from followup.core.advisor import Advisor
+
     from .answer import Context
     from .io import Job
 
@@ -62,8 +64,12 @@ def _worker_main(conn: Connection, inherited: list[Connection], ctx: Context, pa
         return
     except Exception as exc:  # noqa: BLE001 - reported to the supervisor, which exits 2
         where = ctx.rules_dir or "rules"
-        conn.send(("rules-error", [Diagnostic(Location(where), "internal-error",
-                                              f"{type(exc).__name__}: {exc}").render()]))
+        conn.send(
+            (
+                "rules-error",
+                [Diagnostic(Location(where), "internal-error", f"{type(exc).__name__}: {exc}").render()],
+            )
+        )
         return
     conn.send(("ready", os.getpid()))
     _serve(conn, advisor, ctx, os.environ.get(CRASH_ENV) or None)
@@ -114,8 +120,11 @@ class Worker:
         """Idle, or working on its only chunk (so the pipe to it is empty): a second chunk of at
         most batch.PIPELINE_BYTES then fits in the pipe and the send cannot block, whatever the worker
         is doing. Keeps a worker busy without ever risking a send/send deadlock."""
-        return self.ready and not self.retiring and (
-            not self.chunk_ends or (len(self.chunk_ends) == 1 and self.head_started))
+        return (
+            self.ready
+            and not self.retiring
+            and (not self.chunk_ends or (len(self.chunk_ends) == 1 and self.head_started))
+        )
 
 
 class Pool:
@@ -132,8 +141,12 @@ class Pool:
     def spawn(self) -> Worker:
         parent_end, child_end = self.context.Pipe(duplex=True)
         inherited = [w.conn for w in self.workers] + [parent_end] if self.fork else []
-        proc = self.context.Process(target=_worker_main, name="followup-batch-worker",
-                                    args=(child_end, inherited, self.ctx, os.getpid()), daemon=True)
+        proc = self.context.Process(
+            target=_worker_main,
+            name="followup-batch-worker",
+            args=(child_end, inherited, self.ctx, os.getpid()),
+            daemon=True,
+        )
         sys.stdout.flush()
         sys.stderr.flush()
         proc.start()
@@ -196,5 +209,3 @@ def wait_ready(pool: Pool, worker: Worker) -> None:
         pool.remove(worker)
         raise Fatal(list(payload))
     worker.ready = True
-
-

@@ -35,8 +35,9 @@ class Advisor:
         rec.how = how
         return rec
 
-    def advise_file(self, path: str, as_of: dt.date | None = None,
-                    today: dt.date | None = None) -> Recommendation:
+    def advise_file(
+        self, path: str, as_of: dt.date | None = None, today: dt.date | None = None
+    ) -> Recommendation:
         return self.evaluate(self.scenario(load_file(path, lenient=True), as_of=as_of, today=today))
 
 

@@ -20,15 +20,24 @@ def cache_file(path: str) -> str | None:
 
     code = os.path.dirname(os.path.abspath(__file__))
     try:
-        stats = sorted((n, st.st_size, st.st_mtime_ns) for n in os.listdir(path)
-                       if n.endswith((".yaml", ".yml")) for st in [os.stat(os.path.join(path, n))])
+        stats = sorted(
+            (n, st.st_size, st.st_mtime_ns)
+            for n in os.listdir(path)
+            if n.endswith((".yaml", ".yml"))
+            for st in [os.stat(os.path.join(path, n))]
+        )
         # the code that validates and compiles is part of the key too (an edited checkout)
-        stats += sorted((n, st.st_size, st.st_mtime_ns) for n in os.listdir(code)
-                        if n.endswith(".py") for st in [os.stat(os.path.join(code, n))])
+        stats += sorted(
+            (n, st.st_size, st.st_mtime_ns)
+            for n in os.listdir(code)
+            if n.endswith(".py")
+            for st in [os.stat(os.path.join(code, n))]
+        )
     except OSError:
         return None
     base = os.environ.get("FOLLOWUP_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "followup-advisor")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "followup-advisor"
+    )
     raw = repr((path, stats, __version__, sys.version_info[:2])).encode()
     key = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}{len(raw):x}"  # hashlib costs 2 ms to import
     return os.path.join(base, f"rules-{key}.pickle")
@@ -44,8 +53,12 @@ def read_cache(target: str | None) -> tuple[RuleSet, Compiled] | None:
             loaded = pickle.load(fh)
     except Exception:  # noqa: BLE001 - a damaged cache entry is rebuilt
         return None
-    if not (isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], RuleSet)
-            and isinstance(loaded[1], Compiled)):
+    if not (
+        isinstance(loaded, tuple)
+        and len(loaded) == 2
+        and isinstance(loaded[0], RuleSet)
+        and isinstance(loaded[1], Compiled)
+    ):
         return None
     return loaded
 

@@ -23,8 +23,18 @@ MAX_DISTINCT_TESTS = 400  # distinct atomic tests in all (fault 3: 512 under one
 MAX_THRESHOLDS = 60  # tests one fact can satisfy at once (fault 4: 64)
 
 SCENARIO_KIND = "scenario"
-INVERSE = {"equals": "!=", "!=": "equals", "one_of": "not_in", "not_in": "one_of",
-           "<": ">=", ">=": "<", "<=": ">", ">": "<=", "exists": "absent", "absent": "exists"}
+INVERSE = {
+    "equals": "!=",
+    "!=": "equals",
+    "one_of": "not_in",
+    "not_in": "one_of",
+    "<": ">=",
+    ">=": "<",
+    "<=": ">",
+    ">": "<=",
+    "exists": "absent",
+    "absent": "exists",
+}
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,7 @@ def satisfiable(literals: list[Literal], domains: dict[str, tuple[Any, ...]] | N
     for lit in literals:
         by_fact.setdefault(lit.fact, []).append(lit)
     for fact, lits in by_fact.items():
-        ops = {l.op for l in lits}
+        ops = {lit.op for lit in lits}
         if "absent" in ops:
             if ops != {"absent"}:
                 return False
@@ -134,30 +144,38 @@ def satisfiable(literals: list[Literal], domains: dict[str, tuple[Any, ...]] | N
             candidates = None
         else:
             candidates = list((domains or {}).get(fact, ())) or None
-        lo, hi = -10**9, 10**9
-        for l in lits:
-            if l.op in ("equals", "one_of"):
-                allowed = list(l.value) if l.op == "one_of" else [l.value]
-                candidates = allowed if candidates is None else [
-                    c for c in candidates if any(c == a and type(c) is type(a) for a in allowed)]
-            elif l.op == "<":
-                hi = min(hi, l.value - 1)
-            elif l.op == "<=":
-                hi = min(hi, l.value)
-            elif l.op == ">":
-                lo = max(lo, l.value + 1)
-            elif l.op == ">=":
-                lo = max(lo, l.value)
-        excluded = [x for l in lits if l.op in ("!=", "not_in")
-                    for x in (l.value if l.op == "not_in" else [l.value])]
+        lo, hi = -(10**9), 10**9
+        for lit in lits:
+            if lit.op in ("equals", "one_of"):
+                allowed = list(lit.value) if lit.op == "one_of" else [lit.value]
+                candidates = (
+                    allowed
+                    if candidates is None
+                    else [c for c in candidates if any(c == a and type(c) is type(a) for a in allowed)]
+                )
+            elif lit.op == "<":
+                hi = min(hi, lit.value - 1)
+            elif lit.op == "<=":
+                hi = min(hi, lit.value)
+            elif lit.op == ">":
+                lo = max(lo, lit.value + 1)
+            elif lit.op == ">=":
+                lo = max(lo, lit.value)
+        excluded = [
+            x
+            for lit in lits
+            if lit.op in ("!=", "not_in")
+            for x in (lit.value if lit.op == "not_in" else [lit.value])
+        ]
         if candidates is not None:
             if spec is not None and spec.type == "int":
                 candidates = [c for c in candidates if isinstance(c, int) and lo <= c <= hi]
             candidates = [c for c in candidates if not any(c == x and type(c) is type(x) for x in excluded)]
             if not candidates:
                 return False
-        elif lo > hi or (hi - lo < len(excluded) and
-                         all(any(v == x for x in excluded) for v in range(lo, hi + 1))):
+        elif lo > hi or (
+            hi - lo < len(excluded) and all(any(v == x for x in excluded) for v in range(lo, hi + 1))
+        ):
             return False
     return True
 
@@ -171,7 +189,7 @@ def exclusive(alternatives: list[list[Literal]]) -> list[list[Literal]]:
     for alt in alternatives:
         extra: list[Literal] = []
         for earlier in alternatives[: len(out)]:
-            diff = [l for l in earlier if l not in alt]
+            diff = [lit for lit in earlier if lit not in alt]
             if len(diff) != 1:
                 continue
             lit = diff[0]
@@ -187,8 +205,11 @@ def domains(ruleset: RuleSet) -> dict[str, tuple[Any, ...]]:
     """Possible values of each enumerated scenario fact and each derived fact."""
     from .facts import ENUM_SOURCE
 
-    out: dict[str, tuple[Any, ...]] = {name: ruleset.vocabulary.get(ENUM_SOURCE.get(name, name), ())
-                                       for name, spec in FACTS.items() if spec.type == "enum"}
+    out: dict[str, tuple[Any, ...]] = {
+        name: ruleset.vocabulary.get(ENUM_SOURCE.get(name, name), ())
+        for name, spec in FACTS.items()
+        if spec.type == "enum"
+    }
     out.update(ruleset.derived)
     return out
 
@@ -207,9 +228,14 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
     for rule in ruleset.rules:
         alternatives = exclusive([a for a in dnf(rule.when) if satisfiable(a, doms)])
         if len(alternatives) > MAX_ALTERNATIVES:
-            problems.append(Diagnostic(rule.loc, "too-complex",
-                                       f"rule {rule.id!r}: its condition expands to more than "
-                                       f"{MAX_ALTERNATIVES} alternatives; split the rule"))
+            problems.append(
+                Diagnostic(
+                    rule.loc,
+                    "too-complex",
+                    f"rule {rule.id!r}: its condition expands to more than "
+                    f"{MAX_ALTERNATIVES} alternatives; split the rule",
+                )
+            )
             continue
         for n, alt in enumerate(alternatives):
             groups: dict[str, list[Literal]] = {}
@@ -219,18 +245,23 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
             if not groups:
                 groups[SCENARIO_KIND] = []
             if len(groups) > MAX_PATTERNS:
-                problems.append(Diagnostic(rule.loc, "too-complex",
-                                           f"rule {rule.id!r} tests more than {MAX_PATTERNS} facts at once"))
+                problems.append(
+                    Diagnostic(
+                        rule.loc,
+                        "too-complex",
+                        f"rule {rule.id!r} tests more than {MAX_PATTERNS} facts at once",
+                    )
+                )
                 continue
             patterns = []
             for i, (kind, lits) in enumerate(sorted(groups.items())):
-                tests: list[dict[str, Any]] = [{"kind": kind}] + [_test(l) for l in lits]
+                tests: list[dict[str, Any]] = [{"kind": kind}] + [_test(lit) for lit in lits]
                 seen = tests_per_kind.setdefault(kind, set())
-                for l in lits:
-                    values = l.value if l.op in ("one_of", "not_in") else [l.value]
-                    op = {"one_of": "equals", "not_in": "!="}.get(l.op, l.op)
+                for lit in lits:
+                    values = lit.value if lit.op in ("one_of", "not_in") else [lit.value]
+                    op = {"one_of": "equals", "not_in": "!="}.get(lit.op, lit.op)
                     for x in values:
-                        seen.add((l.fact, op, repr(x)))
+                        seen.add((lit.fact, op, repr(x)))
                 patterns.append({f"p{i}": {"$and": tests} if len(tests) > 1 else tests[0]})
             name = f"{rule.id}#{n}"
             definition[name] = {"all": patterns, "pri": depth.get(rule.id, 0)}
@@ -239,9 +270,14 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
     # (each one_of value, each kind) as if all were siblings
     total = sum(len(t) for t in tests_per_kind.values()) + len(tests_per_kind)
     if total > MAX_DISTINCT_TESTS:
-        problems.append(Diagnostic(_dir_loc(ruleset), "engine-limit",
-                                   f"the rules make {total} distinct engine tests; the engine hangs "
-                                   f"near 512 (limit {MAX_DISTINCT_TESTS}): merge or drop rules"))
+        problems.append(
+            Diagnostic(
+                _dir_loc(ruleset),
+                "engine-limit",
+                f"the rules make {total} distinct engine tests; the engine hangs "
+                f"near 512 (limit {MAX_DISTINCT_TESTS}): merge or drop rules",
+            )
+        )
     # fault 4: a fact that satisfies more than 64 sibling tests is rejected; bound how many tests
     # one fact can satisfy at once (one equality per field, every != and comparison, exists)
     for kind, kind_tests in sorted(tests_per_kind.items()):
@@ -249,15 +285,22 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
         for fact, op, _ in kind_tests:
             slot = per_field.setdefault(fact, {})
             slot[op] = slot.get(op, 0) + 1
-        counts = {fact: min(ops.get("equals", 0), 1) + sum(n for op, n in ops.items() if op != "equals")
-                  for fact, ops in per_field.items()}
+        counts = {
+            fact: min(ops.get("equals", 0), 1) + sum(n for op, n in ops.items() if op != "equals")
+            for fact, ops in per_field.items()
+        }
         bound = sum(counts.values())
         if bound > MAX_THRESHOLDS:
             worst = max(sorted(counts), key=lambda f: counts[f])
-            problems.append(Diagnostic(_dir_loc(ruleset), "engine-limit",
-                                       f"one {kind!r} fact could satisfy {bound} tests at once "
-                                       f"({counts[worst]} on {worst!r}); the engine rejects facts "
-                                       f"matching more than 64 (limit {MAX_THRESHOLDS}): use fewer thresholds"))
+            problems.append(
+                Diagnostic(
+                    _dir_loc(ruleset),
+                    "engine-limit",
+                    f"one {kind!r} fact could satisfy {bound} tests at once "
+                    f"({counts[worst]} on {worst!r}); the engine rejects facts "
+                    f"matching more than 64 (limit {MAX_THRESHOLDS}): use fewer thresholds",
+                )
+            )
     if problems:
         raise FollowupError(problems)
     return Compiled("followup-" + ruleset.digest.split(":")[1], definition, rules, depth)
@@ -282,9 +325,14 @@ def _depths(ruleset: RuleSet, producers: dict[str, list[str]], problems: list[Di
         if state.get(rid) == 2:
             return depth[rid]
         if state.get(rid) == 1:
-            cycle = chain[chain.index(rid):] + [rid]
-            problems.append(Diagnostic(ruleset.rule(rid).loc, "chaining-cycle",
-                                       "rules feed each other in a cycle: " + " -> ".join(cycle)))
+            cycle = chain[chain.index(rid) :] + [rid]
+            problems.append(
+                Diagnostic(
+                    ruleset.rule(rid).loc,
+                    "chaining-cycle",
+                    "rules feed each other in a cycle: " + " -> ".join(cycle),
+                )
+            )
             return 0
         state[rid] = 1
         d = 0

@@ -20,8 +20,12 @@ OP_ALIASES = {"one-of": "one_of"}
 class ConditionReader:
     """Reads conditions; problems go to the collector `v`."""
 
-    def __init__(self, v: Collector, vocab: dict[str, tuple[str, ...]],
-                 derived: dict[str, tuple[list[Value], Location]]):
+    def __init__(
+        self,
+        v: Collector,
+        vocab: dict[str, tuple[str, ...]],
+        derived: dict[str, tuple[list[Value], Location]],
+    ):
         self.v = v
         self.vocab = vocab
         self.derived = derived
@@ -44,7 +48,9 @@ class ConditionReader:
                 if not items.is_list or not items.value:
                     v.add(items.loc, "wrong-type", f"{combinator} must be a non-empty list of conditions")
                     return Condition("all")
-                return Condition(combinator, tuple(self.condition(c, negated, depth + 1) for c in items.value))
+                return Condition(
+                    combinator, tuple(self.condition(c, negated, depth + 1) for c in items.value)
+                )
         if "not" in keys:
             if keys != {"not"}:
                 v.add(node.loc, "bad-value", "'not' must stand alone in its mapping")
@@ -56,8 +62,12 @@ class ConditionReader:
         allowed = {"fact", *OPERATORS, *OP_ALIASES}
         for key in node.value:
             if key not in allowed:
-                v.add(node.key_locs[key], "unknown-key", f"unknown key {key!r} in a condition",
-                      did_you_mean(key, ["all", "any", "not", "fact", *OPERATORS]))
+                v.add(
+                    node.key_locs[key],
+                    "unknown-key",
+                    f"unknown key {key!r} in a condition",
+                    did_you_mean(key, ["all", "any", "not", "fact", *OPERATORS]),
+                )
         if "fact" not in node.value:
             v.add(node.loc, "missing-key", "a test needs 'fact'")
             return Condition("all")
@@ -75,31 +85,47 @@ class ConditionReader:
             hint = did_you_mean(str(fact), self.names)
             if isinstance(fact, str) and NAME_PATTERN.match(fact) and not hint.startswith("did you mean"):
                 # nothing close: a derived fact that no rule asserts (yet)
-                v.add(fact_node.loc, "never-fires", f"no rule asserts fact {fact!r} and no scenario fact has "
-                      "that name, so this test never holds", "assert it in some rule's then.facts")
+                v.add(
+                    fact_node.loc,
+                    "never-fires",
+                    f"no rule asserts fact {fact!r} and no scenario fact has "
+                    "that name, so this test never holds",
+                    "assert it in some rule's then.facts",
+                )
             else:
                 v.add(fact_node.loc, "unknown-fact", f"unknown fact {fact!r}", hint)
             return Condition("all")
         spec = FACTS.get(fact)
         ftype = spec.type if spec else "derived"
         if ftype in ("text", "date") and op != "exists":
-            v.add(node.loc, "bad-operator", f"{fact!r} is {ftype}: only 'exists' can test it"
-                  + ("; compare the days_* facts instead" if ftype == "date" else ""))
+            v.add(
+                node.loc,
+                "bad-operator",
+                f"{fact!r} is {ftype}: only 'exists' can test it"
+                + ("; compare the days_* facts instead" if ftype == "date" else ""),
+            )
             return Condition("all")
         if ftype == "text":
             v.add(fact_node.loc, "bad-operator", f"{fact!r} is for wording only; rules cannot test it")
             return Condition("all")
         if ftype == "derived" and negated:
-            v.add(node.loc, "negated-derived",
-                  f"{fact!r} is derived by rules; a test on it cannot sit under 'not'",
-                  "use a positive test, or a higher priority / overrides")
+            v.add(
+                node.loc,
+                "negated-derived",
+                f"{fact!r} is derived by rules; a test on it cannot sit under 'not'",
+                "use a positive test, or a higher priority / overrides",
+            )
         if op == "exists":
             if not isinstance(value, bool):
                 v.add(val_node.loc, "wrong-type", "exists takes true or false")
                 return Condition("all")
             if ftype == "derived" and value is False:
-                v.add(node.loc, "negated-derived", f"absence of derived fact {fact!r} cannot be tested",
-                      "use a positive test, or a higher priority / overrides")
+                v.add(
+                    node.loc,
+                    "negated-derived",
+                    f"absence of derived fact {fact!r} cannot be tested",
+                    "use a positive test, or a higher priority / overrides",
+                )
             return Condition("test", test=Test(fact, op, value, False, node.loc))
         values = value if op == "one_of" else [value]
         if op == "one_of":
@@ -129,13 +155,21 @@ class ConditionReader:
         elif ftype == "enum":
             allowed = self.vocab.get(ENUM_SOURCE.get(fact, fact), ())
             if x not in allowed:
-                v.add(node.loc, "unknown-value", f"{fact!r} has no value {x!r}",
-                      did_you_mean(str(x), [str(a) for a in allowed]))
+                v.add(
+                    node.loc,
+                    "unknown-value",
+                    f"{fact!r} has no value {x!r}",
+                    did_you_mean(str(x), [str(a) for a in allowed]),
+                )
                 return False
         else:  # derived
             vals = self.derived[fact][0]
             if not any(x == y and type(x) is type(y) for y in vals):
-                v.add(node.loc, "never-fires", f"no rule asserts {fact} = {x!r}, so this test never holds",
-                      did_you_mean(str(x), [str(a) for a in vals]))
+                v.add(
+                    node.loc,
+                    "never-fires",
+                    f"no rule asserts {fact} = {x!r}, so this test never holds",
+                    did_you_mean(str(x), [str(a) for a in vals]),
+                )
                 return False
         return True

@@ -40,8 +40,9 @@ def fill(template: str, values: dict[str, Any]) -> str:
     parts = _TEMPLATES.get(template)
     if parts is None:
         pieces = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
-        parts = tuple((pieces[i], pieces[i + 1] if i + 1 < len(pieces) else "")
-                      for i in range(0, len(pieces), 2))
+        parts = tuple(
+            (pieces[i], pieces[i + 1] if i + 1 < len(pieces) else "") for i in range(0, len(pieces), 2)
+        )
         _TEMPLATES[template] = parts
     out = []
     for text, name in parts:
@@ -90,13 +91,20 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
                 best[part] = (rule.priority, rule)
                 answer[part] = value
             elif rule.priority == held[0] and value != answer[part]:
-                raise FollowupError([Diagnostic(rule.loc, "ambiguous-answer",
-                                                f"rules {held[1].id!r} and {rule.id!r} both fired with "
-                                                f"priority {rule.priority} and set {part} to "
-                                                f"{answer[part]!r} and {value!r}",
-                                                "give one a higher priority or an 'overrides'")])
+                raise FollowupError(
+                    [
+                        Diagnostic(
+                            rule.loc,
+                            "ambiguous-answer",
+                            f"rules {held[1].id!r} and {rule.id!r} both fired with "
+                            f"priority {rule.priority} and set {part} to "
+                            f"{answer[part]!r} and {value!r}",
+                            "give one a higher priority or an 'overrides'",
+                        )
+                    ]
+                )
     for part in ORDER:
-        decider = (best[part][1] if part in best else windows[part][1] if part in windows else None)
+        decider = best[part][1] if part in best else windows[part][1] if part in windows else None
         if decider is not None:
             decided_by[part] = decider.id
 
@@ -118,9 +126,16 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
         decided_by.pop("latest", None)
 
     values = dict(facts)
-    values.update({"action": answer["action"], "verdict": answer["verdict"],
-                   "contact": answer.get("contact"), "channel": channel,
-                   "earliest": earliest, "latest": latest})
+    values.update(
+        {
+            "action": answer["action"],
+            "verdict": answer["verdict"],
+            "contact": answer.get("contact"),
+            "channel": channel,
+            "earliest": earliest,
+            "latest": latest,
+        }
+    )
 
     # advice on the message; when nothing is to be sent, only from the rules that decided that
     deciders = set(decided_by.values())
@@ -136,22 +151,39 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
             if text not in advice:
                 advice.append(text)
     shaping = _shaping(ruleset, first, decided_by, advising)
-    reasons = [{"rule": rid, "says": fill(rules[rid].says, values), "sources": list(rules[rid].sources)}
-               for rid in fired if rid in shaping]
+    reasons = [
+        {"rule": rid, "says": fill(rules[rid].says, values), "sources": list(rules[rid].sources)}
+        for rid in fired
+        if rid in shaping
+    ]
     if unmatched:
         summary = ruleset.unmatched["summary"]
     else:
         summary = _summary(rules, decided_by, answer, values)
     return Recommendation(
-        action=answer["action"], verdict=answer["verdict"], contact=answer.get("contact"),
-        earliest=earliest, latest=latest, channel=channel, summary=summary, reasons=reasons,
-        conflicts=_conflicts(ruleset, rules, [r for r in fired if r in shaping]), advice=advice,
-        rules_digest=ruleset.digest, as_of=as_of, fired=fired, overridden=overridden, facts=facts,
-        firings=firings, decided_by=decided_by)
+        action=answer["action"],
+        verdict=answer["verdict"],
+        contact=answer.get("contact"),
+        earliest=earliest,
+        latest=latest,
+        channel=channel,
+        summary=summary,
+        reasons=reasons,
+        conflicts=_conflicts(ruleset, rules, [r for r in fired if r in shaping]),
+        advice=advice,
+        rules_digest=ruleset.digest,
+        as_of=as_of,
+        fired=fired,
+        overridden=overridden,
+        facts=facts,
+        firings=firings,
+        decided_by=decided_by,
+    )
 
 
-def _shaping(ruleset: RuleSet, first: dict[str, Firing], decided_by: dict[str, str],
-             advising: set[str]) -> set[str]:
+def _shaping(
+    ruleset: RuleSet, first: dict[str, Firing], decided_by: dict[str, str], advising: set[str]
+) -> set[str]:
     """Rules that set a part of the answer, and the rules whose derived facts those tested
     (transitively)."""
     out = set(decided_by.values()) | advising
@@ -183,8 +215,9 @@ def _accepts(test: Any, values: list[Any]) -> bool:
     return any(v == w and type(v) is type(w) for v in values for w in wanted)
 
 
-def _summary(rules: dict[str, Rule], decided_by: dict[str, str], answer: dict[str, Any],
-             values: dict[str, Any]) -> str:
+def _summary(
+    rules: dict[str, Rule], decided_by: dict[str, str], answer: dict[str, Any], values: dict[str, Any]
+) -> str:
     order = []
     if answer["verdict"] == "not_yet" and "earliest" in decided_by:
         order.append(decided_by["earliest"])
@@ -212,7 +245,13 @@ def _conflicts(ruleset: RuleSet, rules: dict[str, Rule], shaping: list[str]) -> 
     for cid, (rule, side_id) in chosen.items():
         conflict = ruleset.conflicts[cid]
         took = next(s for s in conflict.sides if s.id == side_id)
-        out.append({"conflict": cid, "question": conflict.question, "took": side(took),
-                    "other_sides": [side(s) for s in conflict.sides if s.id != side_id],
-                    "decided_by": rule.id})
+        out.append(
+            {
+                "conflict": cid,
+                "question": conflict.question,
+                "took": side(took),
+                "other_sides": [side(s) for s in conflict.sides if s.id != side_id],
+                "decided_by": rule.id,
+            }
+        )
     return out

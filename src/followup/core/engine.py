@@ -56,7 +56,6 @@ def _matched(engine_rule: Any, message_text: str) -> dict[str, Value]:
     return matched
 
 
-
 class Evaluator:
     """Evaluates scenarios against one compiled rule set; any number of them, one at a time."""
 
@@ -67,9 +66,10 @@ class Evaluator:
             _handles[self.name] = _c.create_ruleset(self.name, json.dumps(compiled.definition))
         self._h = _handles[self.name]
         self._rules = compiled.rules
-        self._derived_texts = {name: [json.dumps({"kind": derived_kind(n), "v": v, "sid": SID})
-                                      for n, v in rule.asserts]
-                               for name, rule in compiled.rules.items()}
+        self._derived_texts = {
+            name: [json.dumps({"kind": derived_kind(n), "v": v, "sid": SID}) for n, v in rule.asserts]
+            for name, rule in compiled.rules.items()
+        }
 
     def evaluate(self, facts: dict[str, Any]) -> list[Firing]:
         """Assert the scenario's facts, let the rules chain, return the firings in order."""
@@ -117,10 +117,18 @@ class Evaluator:
 
     def _fire(self, message_text: str, firings: list[Firing], stored: list[str]) -> None:
         # the message is {"<rule id>#<n>": {alias: fact, ...}}: the rule name is its first key
-        rule_name = message_text[2:message_text.index('"', 2)]
+        rule_name = message_text[2 : message_text.index('"', 2)]
         engine_rule = self._rules[rule_name]
-        firings.append(Firing(len(firings), engine_rule.rule, engine_rule.alternative, None,
-                              engine_rule.asserts, lambda: _matched(engine_rule, message_text)))
+        firings.append(
+            Firing(
+                len(firings),
+                engine_rule.rule,
+                engine_rule.alternative,
+                None,
+                engine_rule.asserts,
+                lambda: _matched(engine_rule, message_text),
+            )
+        )
         for text in self._derived_texts[rule_name]:
             code = _c.assert_fact(self._h, text)[0]
             if code not in (NOT_HANDLED, OBSERVED):

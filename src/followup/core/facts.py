@@ -46,23 +46,28 @@ FACTS: dict[str, FactSpec] = {
     "days_since_interview": FactSpec("int", "as_of - interview_date, in days"),
     "thank_you_sent": FactSpec("bool", "history has a thank_you"),
     "days_since_thank_you": FactSpec("int", "as_of - thank_you_date", optional=True),
-    "thank_you_delay": FactSpec("int", "thank_you_date - interview_date: how late the thank-you went out",
-                                optional=True),
+    "thank_you_delay": FactSpec(
+        "int", "thank_you_date - interview_date: how late the thank-you went out", optional=True
+    ),
     "follow_ups_sent": FactSpec("int", "number of follow_up entries in history"),
     "days_since_last_follow_up": FactSpec("int", "as_of - last_follow_up_date", optional=True),
     "days_since_last_contact": FactSpec("int", "as_of - last_contact_date", optional=True),
     "last_reply_outcome": FactSpec("enum", "outcome of the latest reply (history.outcome)", optional=True),
     "days_since_last_reply": FactSpec("int", "as_of - last_reply_date", optional=True),
     "replied_since_last_contact": FactSpec(
-        "bool", "a reply is dated on or after last_contact_date (true when nothing was sent)",
-        optional=True),
-    "days_until_decision_by": FactSpec("int", "decision_by - as_of (0 on the day, negative after)",
-                                       optional=True),
-    "days_until_follow_up_after": FactSpec("int", "follow_up_after - as_of (0 on the day, negative after)",
-                                           optional=True),
+        "bool", "a reply is dated on or after last_contact_date (true when nothing was sent)", optional=True
+    ),
+    "days_until_decision_by": FactSpec(
+        "int", "decision_by - as_of (0 on the day, negative after)", optional=True
+    ),
+    "days_until_follow_up_after": FactSpec(
+        "int", "follow_up_after - as_of (0 on the day, negative after)", optional=True
+    ),
     "timeline_after_last_follow_up": FactSpec(
-        "bool", "a stated timeline date (decision_by or follow_up_after) is later than "
-        "last_follow_up_date", optional=True),
+        "bool",
+        "a stated timeline date (decision_by or follow_up_after) is later than last_follow_up_date",
+        optional=True,
+    ),
 }
 
 # Which vocabulary list gives an enum fact its values.
@@ -113,8 +118,10 @@ def compute(scenario: Scenario, as_of: dt.date) -> tuple[dict[str, Any], dict[st
         since = last.date >= sent[-1].date if sent else True
         f["replied_since_last_contact"] = since
         how["replied_since_last_contact"] = (
-            f"last_reply_date {last.date} >= last_contact_date {sent[-1].date}: {since}" if sent
-            else "a reply and nothing sent: true")
+            f"last_reply_date {last.date} >= last_contact_date {sent[-1].date}: {since}"
+            if sent
+            else "a reply and nothing sent: true"
+        )
     stated = []
     if scenario.decision_by:
         f["decision_by"] = scenario.decision_by
@@ -128,5 +135,6 @@ def compute(scenario: Scenario, as_of: dt.date) -> tuple[dict[str, Any], dict[st
         after = max(stated) > follow_ups[-1].date
         f["timeline_after_last_follow_up"] = after
         how["timeline_after_last_follow_up"] = (
-            f"latest stated date {max(stated)} > last_follow_up_date {follow_ups[-1].date}: {after}")
+            f"latest stated date {max(stated)} > last_follow_up_date {follow_ups[-1].date}: {after}"
+        )
     return f, how

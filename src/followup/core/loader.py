@@ -8,7 +8,7 @@ number of values after alias expansion, and the nesting depth.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -46,7 +46,7 @@ _SCALAR_TAGS = {
 }
 _constructor = yaml.constructor.SafeConstructor()
 
-Scalar = Union[str, int, float, bool, None, dt.date]
+Scalar = str | int | float | bool | None | dt.date
 
 
 _NO_KEYS: dict[str, Location] = {}
@@ -58,8 +58,14 @@ class Node:
 
     __slots__ = ("value", "loc", "key_locs", "bad", "problems")
 
-    def __init__(self, value: Any, loc: Location, key_locs: dict[str, Location] | None = None,
-                 bad: bool = False, problems: list[Diagnostic] | None = None):
+    def __init__(
+        self,
+        value: Any,
+        loc: Location,
+        key_locs: dict[str, Location] | None = None,
+        bad: bool = False,
+        problems: list[Diagnostic] | None = None,
+    ):
         self.value = value  # dict[str, Node] | list[Node] | Scalar
         self.loc = loc
         # shared empty defaults: nodes are built per value, and these are only ever replaced
@@ -117,32 +123,61 @@ def _precheck(path: str, text: str) -> None:
             depth += 1
             count += 1
             if depth > MAX_DEPTH:
-                raise FollowupError([Diagnostic(_loc(path, event.start_mark), "too-deep",
-                                                f"values nest deeper than {MAX_DEPTH} levels")])
+                raise FollowupError(
+                    [
+                        Diagnostic(
+                            _loc(path, event.start_mark),
+                            "too-deep",
+                            f"values nest deeper than {MAX_DEPTH} levels",
+                        )
+                    ]
+                )
         elif kind in ("SequenceEndEvent", "MappingEndEvent"):
             depth -= 1
         elif kind in ("ScalarEvent", "AliasEvent"):
             count += 1
         if count > MAX_VALUES:
-            raise FollowupError([Diagnostic(_loc(path, event.start_mark), "too-large",
-                                            f"document has more than {MAX_VALUES} values")])
+            raise FollowupError(
+                [
+                    Diagnostic(
+                        _loc(path, event.start_mark),
+                        "too-large",
+                        f"document has more than {MAX_VALUES} values",
+                    )
+                ]
+            )
 
 
 def decode(path: str, data: bytes) -> str:
     """Bytes -> text, refusing what is too large, empty or not UTF-8."""
     if len(data) > MAX_BYTES:
-        raise FollowupError([Diagnostic(Location(path), "too-large",
-                                        f"file is {len(data)} bytes; the limit is {MAX_BYTES}")])
+        raise FollowupError(
+            [Diagnostic(Location(path), "too-large", f"file is {len(data)} bytes; the limit is {MAX_BYTES}")]
+        )
     if b"\x00" in data:
         at = data.find(b"\x00")
-        raise FollowupError([Diagnostic(_offset_location(path, data, at), "binary",
-                                        "file contains NUL bytes; it is not a text file")])
+        raise FollowupError(
+            [
+                Diagnostic(
+                    _offset_location(path, data, at),
+                    "binary",
+                    "file contains NUL bytes; it is not a text file",
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FollowupError([Diagnostic(_offset_location(path, data, exc.start), "not-utf8",
-                                        f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
-                                        "save the file as UTF-8")]) from None
+        raise FollowupError(
+            [
+                Diagnostic(
+                    _offset_location(path, data, exc.start),
+                    "not-utf8",
+                    f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
@@ -167,8 +202,9 @@ def parse_text(path: str, text: str, lenient: bool = False) -> Node:
     except yaml.reader.ReaderError as exc:  # control characters and the like
         loc = _offset_location(path, text, exc.position)
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
-        raise FollowupError([Diagnostic(loc, "yaml-syntax",
-                                        f"control character U+{char:04X} is not allowed")]) from None
+        raise FollowupError(
+            [Diagnostic(loc, "yaml-syntax", f"control character U+{char:04X} is not allowed")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         loc = _loc(path, mark) if mark else Location(path)
@@ -198,26 +234,29 @@ def load_file(path: str, lenient: bool = False) -> Node:
     except FileNotFoundError:
         raise FollowupError([Diagnostic(Location(path), "no-such-file", "file not found")]) from None
     except IsADirectoryError:
-        raise FollowupError([Diagnostic(Location(path), "not-a-file", "is a directory, not a file")]) from None
+        raise FollowupError(
+            [Diagnostic(Location(path), "not-a-file", "is a directory, not a file")]
+        ) from None
     except OSError as exc:
         raise FollowupError([Diagnostic(Location(path), "unreadable", exc.strerror or str(exc))]) from None
     return parse_text(path, decode(path, data), lenient)
-
-
 
 
 def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], depth: int) -> Node:
     loc = _loc(path, node.start_mark)
     budget[0] -= 1
     if budget[0] < 0:
-        problems.append(Diagnostic(loc, "too-large",
-                                   f"document expands to more than {MAX_VALUES} values (aliases?)"))
+        problems.append(
+            Diagnostic(loc, "too-large", f"document expands to more than {MAX_VALUES} values (aliases?)")
+        )
         raise FollowupError(problems)
     if depth > MAX_DEPTH:
         problems.append(Diagnostic(loc, "too-deep", f"values nest deeper than {MAX_DEPTH} levels"))
         raise FollowupError(problems)
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (
-            "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+        "tag:yaml.org,2002:map",
+        "tag:yaml.org,2002:seq",
+    ):
         problems.append(Diagnostic(loc, "unsupported-tag", f"tag {_short(node.tag)} is not allowed"))
         return Node(None, loc, bad=True)
     if isinstance(node, yaml.MappingNode):
@@ -245,7 +284,9 @@ def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], 
         problems.append(Diagnostic(loc, "unsupported-tag", f"tag {_short(node.tag)} is not allowed"))
         return Node(None, loc, bad=True)
     if len(node.value) > MAX_STRING:
-        problems.append(Diagnostic(loc, "too-long", f"value of {len(node.value)} characters; the limit is {MAX_STRING}"))
+        problems.append(
+            Diagnostic(loc, "too-long", f"value of {len(node.value)} characters; the limit is {MAX_STRING}")
+        )
         return Node(None, loc, bad=True)
     try:
         value = _constructor.construct_object(node, deep=True)

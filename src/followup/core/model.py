@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .errors import Location
 
-Value = Union[str, int, bool]
+Value = str | int | bool
 
 
 # ---- scenarios -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Event:
@@ -46,6 +47,7 @@ class Scenario:
 
 # ---- rules -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Test:
     """One comparison: `fact op value`, possibly negated. ops: equals one_of < <= > >= exists."""
@@ -71,7 +73,7 @@ class Condition:
     """A tree of all/any/not over tests."""
 
     kind: str  # all | any | not | test
-    children: tuple["Condition", ...] = ()
+    children: tuple[Condition, ...] = ()
     test: Test | None = None
 
 
@@ -174,14 +176,22 @@ class RuleSet:
 
 # ---- evaluation ------------------------------------------------------------------------------
 
+
 class Firing:
     """One rule firing as the engine recorded it. The facts it matched are decoded from the
     engine's match record only when asked for (explanations), not on the hot path."""
 
     __slots__ = ("order", "rule", "alternative", "asserted", "_matched", "_decode")
 
-    def __init__(self, order: int, rule: str, alternative: int, matched: dict[str, Value] | None,
-                 asserted: tuple[tuple[str, Value], ...], decode: Any = None):
+    def __init__(
+        self,
+        order: int,
+        rule: str,
+        alternative: int,
+        matched: dict[str, Value] | None,
+        asserted: tuple[tuple[str, Value], ...],
+        decode: Any = None,
+    ):
         self.order = order
         self.rule = rule
         self.alternative = alternative  # which alternative of the rule's condition matched

@@ -25,15 +25,20 @@ class Collector:
     def add(self, loc: Location, code: str, message: str, hint: str = "") -> None:
         self.problems.append(Diagnostic(loc, code, message, hint))
 
-    def keys(self, node: Node, allowed: set[str] | tuple[str, ...], required: tuple[str, ...],
-             what: str) -> bool:
+    def keys(
+        self, node: Node, allowed: set[str] | tuple[str, ...], required: tuple[str, ...], what: str
+    ) -> bool:
         if not node.is_map:
             self.add(node.loc, "wrong-type", f"{what} must be a mapping")
             return False
         for key in node.value:
             if key not in allowed:
-                self.add(node.key_locs[key], "unknown-key", f"unknown key {key!r} in {what}",
-                         did_you_mean(key, sorted(allowed)))
+                self.add(
+                    node.key_locs[key],
+                    "unknown-key",
+                    f"unknown key {key!r} in {what}",
+                    did_you_mean(key, sorted(allowed)),
+                )
         for key in required:
             if key not in node.value:
                 self.add(node.loc, "missing-key", f"{what} needs {key!r}")
@@ -97,8 +102,12 @@ def read_vocabulary(v: Collector, doc: Node | None) -> tuple[dict[str, tuple[str
         if "default" in spec.value:
             d = spec.value["default"]
             if d.value not in allowed:
-                v.add(d.loc, "unknown-value", f"default {d.value!r} is not one of the values",
-                      did_you_mean(str(d.value), [str(a) for a in allowed]))
+                v.add(
+                    d.loc,
+                    "unknown-value",
+                    f"default {d.value!r} is not one of the values",
+                    did_you_mean(str(d.value), [str(a) for a in allowed]),
+                )
             else:
                 defaults[field] = d.value
     for needed in ("answer.action", "answer.verdict", "answer.contact", "answer.channel"):
@@ -110,8 +119,9 @@ def read_vocabulary(v: Collector, doc: Node | None) -> tuple[dict[str, tuple[str
 def read_sources(v: Collector, doc: Node | None) -> tuple[dict[str, str], dict[str, Claim]]:
     articles: dict[str, str] = {}
     claims: dict[str, Claim] = {}
-    if doc is None or not v.keys(doc, {"description", "articles", "claims"}, ("articles", "claims"),
-                                 "sources.yaml"):
+    if doc is None or not v.keys(
+        doc, {"description", "articles", "claims"}, ("articles", "claims"), "sources.yaml"
+    ):
         return articles, claims
     arts = doc.value["articles"]
     if arts.is_map:
@@ -170,22 +180,33 @@ def read_conflicts(v: Collector, doc: Node | None, claims: dict[str, Claim]) -> 
             side_claims = v.str_list(s.value["claims"], "claims")
             for claim, loc in side_claims:
                 if claim not in claims:
-                    v.add(loc, "unknown-claim", f"unknown claim id {claim!r}",
-                          did_you_mean(claim, sorted(claims)))
-            sides.append(Side(v.text(s.value["id"], "side id"), tuple(c for c, _ in side_claims),
-                              v.text(s.value["position"], "position")))
+                    v.add(
+                        loc,
+                        "unknown-claim",
+                        f"unknown claim id {claim!r}",
+                        did_you_mean(claim, sorted(claims)),
+                    )
+            sides.append(
+                Side(
+                    v.text(s.value["id"], "side id"),
+                    tuple(c for c, _ in side_claims),
+                    v.text(s.value["position"], "position"),
+                )
+            )
         if len(sides) < 2:
             v.add(node.loc, "bad-value", f"conflict {cid!r} needs at least two sides")
         out[cid] = Conflict(cid, v.text(node.value["question"], "question"), tuple(sides))
     return out
 
 
-def read_answer(v: Collector, doc: Node | None, vocab: dict[str, tuple[str, ...]]
-                   ) -> tuple[dict[str, Any], tuple[str, ...], list[tuple[str, Location]]]:
+def read_answer(
+    v: Collector, doc: Node | None, vocab: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, Any], tuple[str, ...], list[tuple[str, Location]]]:
     unmatched: dict[str, Any] = {}
     no_channel: list[str] = []
-    if doc is None or not v.keys(doc, {"description", "unmatched", "no_channel_for", "branch_facts"},
-                                 ("unmatched",), "answer.yaml"):
+    if doc is None or not v.keys(
+        doc, {"description", "unmatched", "no_channel_for", "branch_facts"}, ("unmatched",), "answer.yaml"
+    ):
         return unmatched, (), []
     branches = v.str_list(doc.value.get("branch_facts"), "branch_facts")
     node = doc.value["unmatched"]
@@ -193,14 +214,21 @@ def read_answer(v: Collector, doc: Node | None, vocab: dict[str, tuple[str, ...]
         for key in ("action", "verdict"):
             val = node.value[key]
             if val.value not in vocab.get(f"answer.{key}", ()):
-                v.add(val.loc, "unknown-value", f"unmatched {key}: unknown value {val.value!r}",
-                      did_you_mean(str(val.value), list(vocab.get(f"answer.{key}", ()))))
+                v.add(
+                    val.loc,
+                    "unknown-value",
+                    f"unmatched {key}: unknown value {val.value!r}",
+                    did_you_mean(str(val.value), list(vocab.get(f"answer.{key}", ()))),
+                )
             unmatched[key] = val.value
         unmatched["summary"] = v.text(node.value["summary"], "summary")
     for action, loc in v.str_list(doc.value.get("no_channel_for"), "no_channel_for"):
         if action not in vocab.get("answer.action", ()):
-            v.add(loc, "unknown-value", f"unknown action {action!r}",
-                  did_you_mean(action, list(vocab.get("answer.action", ()))))
+            v.add(
+                loc,
+                "unknown-value",
+                f"unknown action {action!r}",
+                did_you_mean(action, list(vocab.get("answer.action", ()))),
+            )
         no_channel.append(action)
     return unmatched, tuple(no_channel), branches
-

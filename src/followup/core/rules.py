@@ -18,8 +18,15 @@ from typing import Any
 from .errors import Diagnostic, FollowupError, Location, did_you_mean
 from .loader import Node
 from .model import Condition, Rule, RuleSet, Value
-from .rule_files import (SPECIAL_FILES, Collector, read_answer, read_conflicts, read_file,
-                         read_sources, read_vocabulary)
+from .rule_files import (
+    SPECIAL_FILES,
+    Collector,
+    read_answer,
+    read_conflicts,
+    read_file,
+    read_sources,
+    read_vocabulary,
+)
 from .rule_reader import RuleReader
 
 
@@ -27,13 +34,17 @@ def load_rules(directory: str) -> RuleSet:
     """Read and check every file of a rules directory. Raises FollowupError listing all problems."""
     v = Collector()
     if not os.path.isdir(directory):
-        raise FollowupError([Diagnostic(Location(directory), "no-such-directory",
-                                        "rules directory not found")])
+        raise FollowupError(
+            [Diagnostic(Location(directory), "no-such-directory", "rules directory not found")]
+        )
     names = sorted(n for n in os.listdir(directory) if n.endswith((".yaml", ".yml")))
     for special in SPECIAL_FILES:
         if special not in names:
-            v.add(Location(os.path.join(directory, special)), "missing-file",
-                  f"the rules directory needs {special}")
+            v.add(
+                Location(os.path.join(directory, special)),
+                "missing-file",
+                f"the rules directory needs {special}",
+            )
     if v.problems:
         raise FollowupError(v.problems)
     docs = {n: read_file(v, os.path.join(directory, n)) for n in names}
@@ -58,8 +69,12 @@ def load_rules(directory: str) -> RuleSet:
     _check_derived_types(v, raw_rules)
     for name, loc in branch_nodes:
         if name not in derived:
-            v.add(loc, "unknown-fact", f"branch fact {name!r} is not asserted by any rule",
-                  did_you_mean(name, sorted(derived)))
+            v.add(
+                loc,
+                "unknown-fact",
+                f"branch fact {name!r} is not asserted by any rule",
+                did_you_mean(name, sorted(derived)),
+            )
     reader = RuleReader(v, vocabulary, claims, conflicts, derived)
     rules: list[Rule] = []
     seen: dict[str, Location] = {}
@@ -75,8 +90,12 @@ def load_rules(directory: str) -> RuleSet:
     for rule in rules:
         for other in rule.overrides:
             if other not in seen:
-                v.add(rule.loc, "unknown-rule", f"rule {rule.id!r} overrides unknown rule {other!r}",
-                      did_you_mean(other, sorted(seen)))
+                v.add(
+                    rule.loc,
+                    "unknown-rule",
+                    f"rule {rule.id!r} overrides unknown rule {other!r}",
+                    did_you_mean(other, sorted(seen)),
+                )
     if v.problems:
         raise FollowupError(v.problems)
     rules.sort(key=lambda r: r.id)
@@ -86,20 +105,37 @@ def load_rules(directory: str) -> RuleSet:
         "defaults": dict(sorted(defaults.items())),
         "claims": {c.id: [c.article, c.text, c.encoded, c.reason] for c in claims.values()},
         "articles": articles,
-        "conflicts": {c.id: [c.question, [[s.id, list(s.claims), s.position] for s in c.sides]]
-                      for c in conflicts.values()},
-        "answer": {"unmatched": unmatched, "no_channel_for": list(no_channel_for),
-                   "branch_facts": [n for n, _ in branch_nodes]},
+        "conflicts": {
+            c.id: [c.question, [[s.id, list(s.claims), s.position] for s in c.sides]]
+            for c in conflicts.values()
+        },
+        "answer": {
+            "unmatched": unmatched,
+            "no_channel_for": list(no_channel_for),
+            "branch_facts": [n for n, _ in branch_nodes],
+        },
         "rules": [rule_canonical(r) for r in rules],
     }
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
-    return RuleSet(directory, tuple(rules), vocabulary, defaults, conflicts, claims, articles,
-                   unmatched, no_channel_for, derived_values, "sha256:" + digest[:16],
-                   tuple(n for n, _ in branch_nodes))
+    return RuleSet(
+        directory,
+        tuple(rules),
+        vocabulary,
+        defaults,
+        conflicts,
+        claims,
+        articles,
+        unmatched,
+        no_channel_for,
+        derived_values,
+        "sha256:" + digest[:16],
+        tuple(n for n, _ in branch_nodes),
+    )
 
 
 def rule_canonical(rule: Rule) -> dict[str, Any]:
     """A rule's meaning as plain data (no locations, no file names): the basis of the digest."""
+
     def cond(c: Condition) -> Any:
         if c.kind == "test":
             assert c.test is not None
@@ -107,13 +143,27 @@ def rule_canonical(rule: Rule) -> dict[str, Any]:
         return {c.kind: [cond(ch) for ch in c.children]}
 
     return {
-        "id": rule.id, "topic": rule.topic, "description": rule.description,
-        "sources": list(rule.sources), "priority": rule.priority, "overrides": list(rule.overrides),
-        "when": cond(rule.when), "facts": [list(f) for f in rule.facts],
-        "answer": {k: ([[d.fact, d.plus_days] for d in v] if k in ("earliest", "latest")
-                       else list(v) if isinstance(v, tuple) else v)
-                   for k, v in sorted(rule.answer.items())},
-        "advice": list(rule.advice), "says": rule.says, "summary": rule.summary,
+        "id": rule.id,
+        "topic": rule.topic,
+        "description": rule.description,
+        "sources": list(rule.sources),
+        "priority": rule.priority,
+        "overrides": list(rule.overrides),
+        "when": cond(rule.when),
+        "facts": [list(f) for f in rule.facts],
+        "answer": {
+            k: (
+                [[d.fact, d.plus_days] for d in v]
+                if k in ("earliest", "latest")
+                else list(v)
+                if isinstance(v, tuple)
+                else v
+            )
+            for k, v in sorted(rule.answer.items())
+        },
+        "advice": list(rule.advice),
+        "says": rule.says,
+        "summary": rule.summary,
         "decides": [list(d) for d in rule.decides],
     }
 
@@ -135,7 +185,8 @@ def _derived_facts(raw_rules: list[tuple[str, Node]]) -> dict[str, tuple[list[Va
     for name, val, key_loc in _asserted(raw_rules):
         vals, _ = out.setdefault(name, ([], key_loc))
         if isinstance(val.value, (str, int, bool)) and not any(
-                v == val.value and type(v) is type(val.value) for v in vals):
+            v == val.value and type(v) is type(val.value) for v in vals
+        ):
             vals.append(val.value)
     return out
 
@@ -150,7 +201,9 @@ def _check_derived_types(v: Collector, raw_rules: list[tuple[str, Node]]) -> Non
         if name not in first:
             first[name] = (kind, val.loc)
         elif first[name][0] is not kind:
-            v.add(val.loc, "mixed-types",
-                  f"fact {name!r} is {kind.__name__} here but {first[name][0].__name__} at "
-                  f"{first[name][1]}; give it one type")
-
+            v.add(
+                val.loc,
+                "mixed-types",
+                f"fact {name!r} is {kind.__name__} here but {first[name][0].__name__} at "
+                f"{first[name][1]}; give it one type",
+            )

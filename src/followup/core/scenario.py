@@ -51,22 +51,31 @@ class _Checker:
     def add(self, loc: Location, code: str, message: str, hint: str = "") -> None:
         self.problems.append(Diagnostic(loc, code, message, hint))
 
-    def check_map(self, node: Node, shape: dict[str, Any], prefix: str,
-                  out: dict[str, Any] | None = None) -> dict[str, Any]:
+    def check_map(
+        self, node: Node, shape: dict[str, Any], prefix: str, out: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Check one mapping against its shape; the readable values go into `out` by dotted path."""
         if out is None:
             out = {}
         if node.bad:
             return out
         if not node.is_map:
-            self.add(node.loc, "wrong-type", f"{prefix or 'the scenario'} must be a mapping, not {_kind(node.value)}")
+            self.add(
+                node.loc,
+                "wrong-type",
+                f"{prefix or 'the scenario'} must be a mapping, not {_kind(node.value)}",
+            )
             return out
         for key, child in node.value.items():
             path = f"{prefix}.{key}" if prefix else key
             spec = shape.get(key)
             if spec is None:
-                self.add(node.key_locs[key], "unknown-key", f"unknown key {_short(path)}",
-                         did_you_mean(key, list(shape)))
+                self.add(
+                    node.key_locs[key],
+                    "unknown-key",
+                    f"unknown key {_short(path)}",
+                    did_you_mean(key, list(shape)),
+                )
             elif not child.bad:
                 self.check_value(child, spec, path, out)
         for key in _REQUIRED[id(shape)]:
@@ -101,8 +110,12 @@ class _Checker:
             if not isinstance(value, str):
                 self._wrong(node, path, "one of: " + ", ".join(allowed))
             elif value not in allowed:
-                self.add(node.loc, "unknown-value", f"{path}: unknown value {_short(value)}",
-                         did_you_mean(value, list(allowed)))
+                self.add(
+                    node.loc,
+                    "unknown-value",
+                    f"{path}: unknown value {_short(value)}",
+                    did_you_mean(value, list(allowed)),
+                )
             else:
                 out[path] = value
         elif kind == "text":
@@ -157,8 +170,9 @@ def _kind(value: Any) -> str:
     return f"text {_short(value)}" if len(str(value)) < 40 else "text"
 
 
-def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None,
-                      today: dt.date | None = None) -> Scenario:
+def validate_scenario(
+    node: Node, ruleset: RuleSet, as_of: dt.date | None = None, today: dt.date | None = None
+) -> Scenario:
     """Check a scenario tree. `as_of` (e.g. from --as-of) overrides the file's; `today` is the
     fallback when neither gives one. Raises FollowupError with every problem found."""
     chk = _Checker(ruleset)
@@ -168,8 +182,11 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
     events: list[Event] = []
     if history_node is not None:
         if len(history_node.value) > MAX_HISTORY:
-            chk.add(history_node.loc, "too-large",
-                    f"history has {len(history_node.value)} entries; the limit is {MAX_HISTORY}")
+            chk.add(
+                history_node.loc,
+                "too-large",
+                f"history has {len(history_node.value)} entries; the limit is {MAX_HISTORY}",
+            )
         else:
             for entry in history_node.value:
                 got = chk.check_map(entry, SHAPE["history"][0], "history")
@@ -180,11 +197,18 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
                 outcome = got.get("history.outcome")
                 given = entry.value.get("outcome") if entry.is_map else None
                 if kind == "reply" and outcome is None and (given is None or given.value is None):
-                    chk.add(entry.loc, "missing-field", "history.outcome is required for a reply",
-                            "one of: " + ", ".join(ruleset.vocabulary.get("history.outcome", ())))
+                    chk.add(
+                        entry.loc,
+                        "missing-field",
+                        "history.outcome is required for a reply",
+                        "one of: " + ", ".join(ruleset.vocabulary.get("history.outcome", ())),
+                    )
                 if kind != "reply" and outcome is not None:
-                    chk.add(entry.key_locs["outcome"], "not-allowed",
-                            f"history.outcome is only for a reply, not a {kind}")
+                    chk.add(
+                        entry.key_locs["outcome"],
+                        "not-allowed",
+                        f"history.outcome is only for a reply, not a {kind}",
+                    )
                 events.append(Event(kind, day, got.get("history.channel"), outcome, loc))
 
     interview = values.get("interview.date")
@@ -199,19 +223,27 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
         iday = interview[0]
         if effective < iday:
             where = file_as_of[1] if file_as_of and not as_of else interview[1]
-            chk.add(where, "as-of-before-interview",
-                    f"as_of {effective} is before the interview on {iday}")
+            chk.add(where, "as-of-before-interview", f"as_of {effective} is before the interview on {iday}")
         for ev in events:
             if ev.date < iday:
-                chk.add(ev.loc or node.loc, "date-before-interview",
-                        f"history {ev.kind} dated {ev.date} is before the interview on {iday}")
+                chk.add(
+                    ev.loc or node.loc,
+                    "date-before-interview",
+                    f"history {ev.kind} dated {ev.date} is before the interview on {iday}",
+                )
             elif ev.date > effective:
-                chk.add(ev.loc or node.loc, "date-after-as-of",
-                        f"history {ev.kind} dated {ev.date} is after as_of {effective}")
+                chk.add(
+                    ev.loc or node.loc,
+                    "date-after-as-of",
+                    f"history {ev.kind} dated {ev.date} is after as_of {effective}",
+                )
         for key in ("timeline.decision_by", "timeline.follow_up_after"):
             if key in values and values[key][0] < iday:
-                chk.add(values[key][1], "date-before-interview",
-                        f"{key} {values[key][0]} is before the interview on {iday}")
+                chk.add(
+                    values[key][1],
+                    "date-before-interview",
+                    f"{key} {values[key][0]} is before the interview on {iday}",
+                )
     if interview is None and not chk.problems:  # e.g. interview: {date: null} under a bad tag
         chk.add(node.loc, "missing-field", "interview.date is required")
     if chk.problems or interview is None or effective is None:
@@ -228,7 +260,9 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
         fields=fields,
         history=tuple(sorted(events, key=lambda e: e.date)),
         decision_by=values["timeline.decision_by"][0] if "timeline.decision_by" in values else None,
-        follow_up_after=values["timeline.follow_up_after"][0] if "timeline.follow_up_after" in values else None,
+        follow_up_after=values["timeline.follow_up_after"][0]
+        if "timeline.follow_up_after" in values
+        else None,
         node=node,
         id=values.get("id"),
     )
@@ -236,6 +270,8 @@ def validate_scenario(node: Node, ruleset: RuleSet, as_of: dt.date | None = None
 
 _SCENARIO_ENUMS = {
     f"{section}.{key}"
-    for section, spec in SHAPE.items() if isinstance(spec, dict)
-    for key, kind in spec.items() if kind.rstrip("!") == "enum"
+    for section, spec in SHAPE.items()
+    if isinstance(spec, dict)
+    for key, kind in spec.items()
+    if kind.rstrip("!") == "enum"
 }
