@@ -11,20 +11,45 @@ shared/durable-rules.md:
 - an exception while handling an action abandons it and fails the evaluation loudly;
 - "no rule matched" and "already observed" are normal outcomes, not errors (fault 14);
 - facts carry one type per field, and no free text (faults 11, 12).
+
+Python 3.13 removed `PyEval_CallObject`, which the extension calls only from the storage and
+queue callbacks its `set_*_callback` functions install; this adapter never installs one. Loading
+the extension with lazy symbol binding (RTLD_LAZY) defers resolving that symbol to a first call
+that never comes, so the extension loads and works on 3.13 exactly as on 3.11. The binding mode
+is changed only while this one import runs. (3.14 removes nothing else the extension uses: it
+calls only PyArg_ParseTuple, Py_BuildValue, PyErr_*, PyLong_*, PyModule_* and reference counting.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import sys
 from typing import Any
-
-import durable_rules_engine as _c
 
 from .compiler import SCENARIO_KIND, Compiled, derived_kind, key
 from .errors import Diagnostic, FollowupError, Location
 from .facts import FACTS
 from .model import Firing, Value
+
+
+def _load_extension() -> Any:
+    """Import the engine's C extension with lazy symbol binding (see the module docstring)."""
+    if "durable_rules_engine" in sys.modules or not hasattr(sys, "setdlopenflags"):
+        import durable_rules_engine
+
+        return durable_rules_engine
+    flags = sys.getdlopenflags()
+    sys.setdlopenflags((flags & ~os.RTLD_NOW) | os.RTLD_LAZY)
+    try:
+        import durable_rules_engine
+    finally:
+        sys.setdlopenflags(flags)
+    return durable_rules_engine
+
+
+_c = _load_extension()
 
 SID = "1"
 NOT_HANDLED, OBSERVED, QUEUED = 1, 2, 3  # result codes of the engine's assert/retract

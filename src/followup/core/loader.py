@@ -13,11 +13,13 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, FollowupError, Location
+from .flow_depth import TooDeep, check_flow_depth
 
 MAX_BYTES = 1_048_576  # 1 MiB per file
 MAX_VALUES = 50_000  # values after alias expansion (alias bombs)
 MAX_DEPTH = 32  # nesting of mappings/sequences
 MAX_STRING = 10_000  # characters in one string value
+_TOO_DEEP = f"values nest deeper than {MAX_DEPTH} levels"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -114,7 +116,24 @@ def _offset_location(path: str, data: bytes | str, offset: int) -> Location:
 def _precheck(path: str, text: str) -> None:
     """Walk the parser's events (iteratively, no recursion) before building anything: refuse
     documents nested deeper than MAX_DEPTH or with more than MAX_VALUES values, early, so a
-    hostile file costs little time and never reaches the recursive composer."""
+    hostile file costs little time and never reaches the recursive composer. Flow collections are
+    measured on the text first (flow_depth.py): a parser reading ahead may stop on its own limit
+    before the events reach this one. When they nest too deep, the events of the text up to the
+    first too-deep bracket say where the document first went past the limit."""
+    try:
+        check_flow_depth(text, MAX_DEPTH)
+    except TooDeep as exc:
+        try:
+            _walk_events(path, text[: exc.offset + 1])
+        except yaml.YAMLError:
+            pass
+        raise FollowupError(
+            [Diagnostic(_offset_location(path, text, exc.offset), "too-deep", _TOO_DEEP)]
+        ) from None
+    _walk_events(path, text)
+
+
+def _walk_events(path: str, text: str) -> None:
     depth = 0
     count = 0
     for event in yaml.parse(text, Loader=_Loader):
@@ -123,29 +142,19 @@ def _precheck(path: str, text: str) -> None:
             depth += 1
             count += 1
             if depth > MAX_DEPTH:
-                raise FollowupError(
-                    [
-                        Diagnostic(
-                            _loc(path, event.start_mark),
-                            "too-deep",
-                            f"values nest deeper than {MAX_DEPTH} levels",
-                        )
-                    ]
-                )
+                raise FollowupError([Diagnostic(_loc(path, event.start_mark), "too-deep", _TOO_DEEP)])
         elif kind in ("SequenceEndEvent", "MappingEndEvent"):
             depth -= 1
         elif kind in ("ScalarEvent", "AliasEvent"):
             count += 1
         if count > MAX_VALUES:
-            raise FollowupError(
-                [
-                    Diagnostic(
-                        _loc(path, event.start_mark),
-                        "too-large",
-                        f"document has more than {MAX_VALUES} values",
-                    )
-                ]
-            )
+            message = f"document has more than {MAX_VALUES} values"
+            raise FollowupError([Diagnostic(_loc(path, event.start_mark), "too-large", message)])
+
+
+def _is_tab(text: str, index: int) -> bool:
+    """Whether the parser stopped on a tab (or on the indentation before one)."""
+    return 0 <= index < len(text) and (text[index] == "\t" or text[index:].lstrip(" ").startswith("\t"))
 
 
 def decode(path: str, data: bytes) -> str:
@@ -197,6 +206,19 @@ def parse_text(path: str, text: str, lenient: bool = False) -> Node:
         mark = exc.problem_mark or exc.context_mark
         loc = _loc(path, mark) if mark else Location(path)
         problem = (exc.problem or "invalid YAML").strip()
+        if "maximum nesting depth" in problem:  # the parser's own limit, should it come first
+            raise FollowupError([Diagnostic(loc, "too-deep", _TOO_DEEP)]) from None
+        if mark is not None and _is_tab(text, mark.index) and ("tab" in problem or "cannot start" in problem):
+            raise FollowupError(
+                [
+                    Diagnostic(
+                        loc,
+                        "yaml-syntax",
+                        "a tab character here: YAML indents with spaces, not tabs",
+                        "replace the tab with spaces",
+                    )
+                ]
+            ) from None
         context = f" {exc.context.strip()}" if exc.context else ""
         raise FollowupError([Diagnostic(loc, "yaml-syntax", f"{problem}{context}")]) from None
     except yaml.reader.ReaderError as exc:  # control characters and the like
