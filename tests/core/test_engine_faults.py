@@ -359,6 +359,124 @@ def test_fault_4_sibling_limit_across_fields(tmp_path: Path, ladder: str) -> Non
     )
 
 
+# ---- fault 19: the match stack counts nodes, not distinct tests --------------------------------
+
+# The same 30 thresholds under two prefixes: `culture = startup` alone (35 thresholds) and
+# `culture = startup, thank_you_sent = true` (30 of the same thresholds). Only 35 distinct tests
+# on days_since_interview, but 65 nodes one fact can need on the engine's 64-entry stack.
+NODE_LADDERS = [
+    rule(f"a-{i}", {"all": [{"fact": "company.culture", "equals": "startup"}, {"fact": DAYS, ">": i}]})
+    for i in range(35)
+] + [
+    rule(
+        f"b-{i}",
+        {
+            "all": [
+                {"fact": "company.culture", "equals": "startup"},
+                {"fact": "thank_you_sent", "equals": True},
+                {"fact": DAYS, ">": i},
+            ]
+        },
+    )
+    for i in range(30)
+]
+
+
+def _far_and_near(days: int) -> str:
+    import datetime as dt
+
+    as_of = dt.date(2024, 1, 1) + dt.timedelta(days=days)
+    return (
+        f"company: {{culture: startup}}\ninterview: {{date: 2024-01-01}}\nas_of: {as_of}\n"
+        "history: [{kind: thank_you, date: 2024-01-02}]\n"
+    )
+
+
+def test_fault_19_thresholds_under_two_prefixes_refused(tmp_path: Path) -> None:
+    """Fault 19: thresholds repeated under two prefixes are refused (engine-limit at a rule), and
+    without that refusal the engine really rejects a scenario far from the thresholds (303)."""
+    d = rules_dir(tmp_path, "r", NODE_LADDERS)
+    proc, res = run_probe(REFUSE_PROBE, d, timeout=20)
+    ok(proc, "node ladders")
+    assert res["refused"], "the compiler accepted thresholds under two prefixes (fault 19)"
+    assert {c for c, _ in res["refused"]} == {"engine-limit"}, res["refused"]
+    assert any("64" in m and DAYS in m and "303" in m for _, m in res["refused"]), res["refused"]
+    proc, res = run_probe(
+        """
+        import followup.core.engine_limits as el
+        el.check = lambda definition: []  # what the compiler accepted before it counted nodes
+        adv = load_advisor(sys.argv[1])
+        out = {}
+        for name, text in (("near", sys.argv[2]), ("far", sys.argv[3])):
+            try:
+                adv.evaluate(scenario(adv, text))
+                out[name] = "answered"
+            except FollowupError as exc:
+                out[name] = diag(exc)
+        result(**out)
+    """,
+        d,
+        _far_and_near(15),
+        _far_and_near(111),
+        timeout=20,
+    )
+    ok(proc, "node ladders, unchecked")
+    assert res["near"] == "answered", res
+    assert res["far"] != "answered" and "303" in res["far"][0][1], res
+
+
+def test_fault_19_located_at_a_rule_and_reported_by_lint(tmp_path: Path) -> None:
+    """Fault 19: the refusal names a rule's file and line; `followup lint` reports it too."""
+    d = rules_dir(tmp_path, "r", NODE_LADDERS)
+    proc = subprocess.run(
+        [sys.executable, "-m", "followup.cli", "lint", "--rules", d],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = [line for line in proc.stdout.splitlines() if ": error: engine-limit:" in line]
+    assert found, proc.stdout
+    path, line = found[0].split(":")[:2]
+    assert path.endswith(".yaml") and int(line) > 1, found[0]
+
+
+# ---- fault 20: many rules ending on one identical condition -------------------------------------
+
+
+def test_fault_20_rules_sharing_one_condition_refused(tmp_path: Path) -> None:
+    """Fault 20: 257 rules with one identical `when` are a located engine-limit, not error 108."""
+    same = {"all": [{"fact": DAYS, ">=": 3}, {"fact": "company.culture", "equals": "startup"}]}
+    d = rules_dir(tmp_path, "r", [rule(f"same-{i}", same) for i in range(257)])
+    proc, res = run_probe(REFUSE_PROBE, d, timeout=30)
+    ok(proc, "256 identical conditions")
+    assert res["refused"] and {c for c, _ in res["refused"]} == {"engine-limit"}, res
+    assert any("108" in m and "256" in m for _, m in res["refused"]), res["refused"]
+
+
+def test_fault_20_raw_engine_error_is_a_located_rules_error(tmp_path: Path) -> None:
+    """Fault 20: should the engine still refuse a rule set, its raw error becomes engine-limit."""
+    same = {"all": [{"fact": DAYS, ">=": 3}, {"fact": "company.culture", "equals": "startup"}]}
+    d = rules_dir(tmp_path, "r", [rule(f"same-{i}", same) for i in range(257)])
+    proc, res = run_probe(
+        """
+        import followup.core.engine_limits as el
+        el.check = lambda definition: []
+        try:
+            load_advisor(sys.argv[1])
+            result(refused=None)
+        except FollowupError as exc:
+            result(refused=diag(exc))
+    """,
+        d,
+        timeout=30,
+    )
+    ok(proc, "raw engine error")
+    assert res["refused"] and res["refused"][0][0] == "engine-limit", res
+    assert "108" in res["refused"][0][1], res
+
+
 # ---- fault 5: > 16 patterns in one all ---------------------------------------------------------
 
 

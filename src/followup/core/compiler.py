@@ -13,14 +13,12 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Diagnostic, FollowupError
+from .errors import Diagnostic, FollowupError, Location
 from .facts import FACTS
 from .model import Condition, RuleSet, Test, Value
 
 MAX_ALTERNATIVES = 16  # engine rules per YAML rule
 MAX_PATTERNS = 16  # patterns in one `all` (fault 5)
-MAX_DISTINCT_TESTS = 400  # distinct atomic tests in all (fault 3: 512 under one node hangs)
-MAX_THRESHOLDS = 60  # tests one fact can satisfy at once (fault 4: 64)
 
 SCENARIO_KIND = "scenario"
 INVERSE = {
@@ -223,7 +221,6 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
     depth = _depths(ruleset, producers, problems)
     rules: dict[str, EngineRule] = {}
     definition: dict[str, Any] = {}
-    tests_per_kind: dict[str, set[tuple[str, str, str]]] = {}  # kind -> {(field, op, value)}
     doms = domains(ruleset)
     for rule in ruleset.rules:
         alternatives = exclusive([a for a in dnf(rule.when) if satisfiable(a, doms)])
@@ -256,60 +253,62 @@ def compile_rules(ruleset: RuleSet) -> Compiled:
             patterns = []
             for i, (kind, lits) in enumerate(sorted(groups.items())):
                 tests: list[dict[str, Any]] = [{"kind": kind}] + [_test(lit) for lit in lits]
-                seen = tests_per_kind.setdefault(kind, set())
-                for lit in lits:
-                    values = lit.value if lit.op in ("one_of", "not_in") else [lit.value]
-                    op = {"one_of": "equals", "not_in": "!="}.get(lit.op, lit.op)
-                    for x in values:
-                        seen.add((lit.fact, op, repr(x)))
                 patterns.append({f"p{i}": {"$and": tests} if len(tests) > 1 else tests[0]})
             name = f"{rule.id}#{n}"
             definition[name] = {"all": patterns, "pri": depth.get(rule.id, 0)}
             rules[name] = EngineRule(name, rule.id, n, tuple(alt), rule.facts)
-    # fault 3: the engine hangs near 512 distinct tests under one node; count every atomic test
-    # (each one_of value, each kind) as if all were siblings
-    total = sum(len(t) for t in tests_per_kind.values()) + len(tests_per_kind)
-    if total > MAX_DISTINCT_TESTS:
-        problems.append(
-            Diagnostic(
-                _dir_loc(ruleset),
-                "engine-limit",
-                f"the rules make {total} distinct engine tests; the engine hangs "
-                f"near 512 (limit {MAX_DISTINCT_TESTS}): merge or drop rules",
-            )
-        )
-    # fault 4: a fact that satisfies more than 64 sibling tests is rejected; bound how many tests
-    # one fact can satisfy at once (one equality per field, every != and comparison, exists)
-    for kind, kind_tests in sorted(tests_per_kind.items()):
-        per_field: dict[str, dict[str, int]] = {}
-        for fact, op, _ in kind_tests:
-            slot = per_field.setdefault(fact, {})
-            slot[op] = slot.get(op, 0) + 1
-        counts = {
-            fact: min(ops.get("equals", 0), 1) + sum(n for op, n in ops.items() if op != "equals")
-            for fact, ops in per_field.items()
-        }
-        bound = sum(counts.values())
-        if bound > MAX_THRESHOLDS:
-            worst = max(sorted(counts), key=lambda f: counts[f])
-            problems.append(
-                Diagnostic(
-                    _dir_loc(ruleset),
-                    "engine-limit",
-                    f"one {kind!r} fact could satisfy {bound} tests at once "
-                    f"({counts[worst]} on {worst!r}); the engine rejects facts "
-                    f"matching more than 64 (limit {MAX_THRESHOLDS}): use fewer thresholds",
-                )
-            )
+    problems += _engine_limits(ruleset, definition, rules)
     if problems:
         raise FollowupError(problems)
     return Compiled("followup-" + ruleset.digest.split(":")[1], definition, rules, depth)
 
 
-def _dir_loc(ruleset: RuleSet) -> Any:
-    from .errors import Location
+def _engine_limits(
+    ruleset: RuleSet, definition: dict[str, Any], rules: dict[str, EngineRule]
+) -> list[Diagnostic]:
+    """The engine's size limits (engine_limits.py: what its network of test nodes would need),
+    each reported at a rule that reaches it (faults 3, 4, 19 and 20)."""
+    from . import engine_limits as el
 
-    return Location(ruleset.directory)
+    out = []
+    for found in el.check(definition):
+        engine_rule = rules.get(found.rule)
+        loc = ruleset.rule(engine_rule.rule).loc if engine_rule else Location(ruleset.directory)
+        rid = engine_rule.rule if engine_rule else "?"
+        if found.limit == "stack":
+            kind, detail = found.detail.split("|", 1)
+            detail = _fact_names(detail)
+            message = (
+                f"one {kind!r} fact could need {found.size} places on the engine's match stack "
+                f"({detail}, with rule {rid!r}); the engine has 64 and rejects the fact beyond "
+                f"them (error 303; limit {el.MAX_STACK}): use fewer thresholds or fewer rules "
+                "under one condition"
+            )
+        elif found.limit == "children":
+            message = (
+                f"the rules make {found.size} distinct engine tests under one node "
+                f"({_fact_names(found.detail)}); the engine hangs near {el.ENGINE_CHILDREN} "
+                f"(limit {el.MAX_CHILDREN}): merge or drop rules"
+            )
+        elif found.limit == "absent":
+            message = (
+                f"the rules make {found.size} absence tests under one node "
+                f"({_fact_names(found.detail)}); the engine fails at {el.ENGINE_ABSENT} "
+                f"(limit {el.MAX_ABSENT}): merge or drop rules"
+            )
+        else:
+            message = (
+                f"{found.size} rules end on one identical condition ({_fact_names(found.detail)}), "
+                f"{rid!r} among them; the engine holds at most {el.ENGINE_BETA} (error 108; limit "
+                f"{el.MAX_BETA}): merge rules that share a condition"
+            )
+        out.append(Diagnostic(loc, "engine-limit", message))
+    return out
+
+
+def _fact_names(text: str) -> str:
+    """Engine property names back to fact names ('company__culture' -> 'company.culture')."""
+    return text.replace("__", ".")
 
 
 def _depths(ruleset: RuleSet, producers: dict[str, list[str]], problems: list[Diagnostic]) -> dict[str, int]:

@@ -88,7 +88,12 @@ class Evaluator:
         self.source = source
         self.name = compiled.name
         if self.name not in _handles:
-            _handles[self.name] = _c.create_ruleset(self.name, json.dumps(compiled.definition))
+            try:
+                _handles[self.name] = _c.create_ruleset(self.name, json.dumps(compiled.definition))
+            except Exception as exc:  # noqa: BLE001 - the engine's own refusal (e.g. error 108)
+                raise FollowupError(
+                    [Diagnostic(Location(source), "engine-limit", f"the engine refused the rules: {exc}")]
+                ) from None
         self._h = _handles[self.name]
         self._rules = compiled.rules
         self._derived_texts = {
