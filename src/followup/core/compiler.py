@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import Diagnostic, FollowupError, Location
 from .facts import FACTS
-from .model import Condition, RuleSet, Test, Value
+from .model import Condition, Rule, RuleSet, Test, Value
 
 MAX_ALTERNATIVES = 16  # engine rules per YAML rule
 MAX_PATTERNS = 16  # patterns in one `all` (fault 5)
@@ -272,9 +272,8 @@ def _engine_limits(
 
     out = []
     for found in el.check(definition):
-        engine_rule = rules.get(found.rule)
-        loc = ruleset.rule(engine_rule.rule).loc if engine_rule else Location(ruleset.directory)
-        rid = engine_rule.rule if engine_rule else "?"
+        rid = _blame(ruleset, [rules[name].rule for name in found.rules if name in rules])
+        loc = ruleset.rule(rid).loc if rid else Location(ruleset.directory)
         if found.limit == "stack":
             kind, detail = found.detail.split("|", 1)
             detail = _fact_names(detail)
@@ -304,6 +303,20 @@ def _engine_limits(
             )
         out.append(Diagnostic(loc, "engine-limit", message))
     return out
+
+
+def _blame(ruleset: RuleSet, rule_ids: list[str]) -> str:
+    """The rule to locate a limit at: from the file that contributes the most of the rules that
+    reach it (a house file that adds a ladder, not a stock rule sharing one of its tests), its
+    first such rule."""
+    if not rule_ids:
+        return ""
+    by_file: dict[str, list[Rule]] = {}
+    for rid in set(rule_ids):
+        rule = ruleset.rule(rid)
+        by_file.setdefault(rule.path, []).append(rule)
+    crowd = max(sorted(by_file), key=lambda path: len(by_file[path]))
+    return min(by_file[crowd], key=lambda r: r.loc).id
 
 
 def _fact_names(text: str) -> str:

@@ -94,7 +94,7 @@ class Finding:
 
     limit: str  # stack | children | absent | beta
     size: int
-    rule: str  # an engine rule name "<rule id>#<n>"
+    rules: list[str]  # the engine rules ("<rule id>#<n>") whose tests make it so
     detail: str
 
 
@@ -110,11 +110,11 @@ def check(definition: dict[str, Any]) -> list[Finding]:
             continue
         seen.add(id(node))
         if len(node.children) > MAX_CHILDREN:
-            findings.append(Finding("children", len(node.children), _some_rule(node.children), _where(node)))
+            findings.append(Finding("children", len(node.children), _rules(node.children), _where(node)))
         if len(node.absent) > MAX_ABSENT:
-            findings.append(Finding("absent", len(node.absent), _some_rule(node.absent), _where(node)))
+            findings.append(Finding("absent", len(node.absent), _rules(node.absent), _where(node)))
         if len(node.ends) > MAX_BETA:
-            findings.append(Finding("beta", len(node.ends), sorted(node.ends)[0], _where(node)))
+            findings.append(Finding("beta", len(node.ends), sorted(node.ends), _where(node)))
         todo.extend(node.children)
         todo.extend(node.absent)
     for kind_node in root.children:  # a fact satisfies one kind: the walk starts at its node
@@ -122,9 +122,9 @@ def check(definition: dict[str, Any]) -> list[Finding]:
         if height > MAX_STACK:
             worst = max(path, key=_width)
             prop, count = _busiest(worst)
-            rule = sorted(path[-1].rules or worst.rules or {"?"})[0]
+            crowd = [c for c in worst.children + worst.absent if c.prop == prop]
             detail = f"{count} tests on {prop!r} under {_where(worst)}"
-            findings.append(Finding("stack", height, rule, f"{kind_node.value}|{detail}"))
+            findings.append(Finding("stack", height, _rules(crowd), f"{kind_node.value}|{detail}"))
     return findings
 
 
@@ -147,9 +147,8 @@ def _where(node: Node) -> str:
     return f"`{node.prop} {node.op} {node.value!r}`"
 
 
-def _some_rule(nodes: list[Node]) -> str:
-    names = sorted(name for node in nodes for name in node.rules)
-    return names[0] if names else "?"
+def _rules(nodes: list[Node]) -> list[str]:
+    return sorted({name for node in nodes for name in node.rules})
 
 
 def _width(node: Node) -> int:
