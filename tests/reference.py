@@ -23,6 +23,9 @@ Semantics implemented here:
   `no_channel_for` null channel, earliest and latest. With no action at all, answer.yaml's
   `unmatched` answer gives the action and the verdict; the other parts are assembled as usual
   (the README leaves this open; see test_differential.py).
+- An answer that contradicts itself is refused (`contradictory-answer`): a `not_yet` with no
+  earliest date or one not after as_of, a `yes` with an earliest date after as_of (the
+  `unmatched` answer excepted).
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ class Ambiguous(Exception):
         super().__init__(f"ambiguous {part}: {', '.join(rules)}")
         self.part = part
         self.rules = rules
+
+
+class Contradictory(Exception):
+    """The assembled answer contradicts itself (see the module docstring)."""
 
 
 @dataclass
@@ -206,7 +213,8 @@ def evaluate(ruleset: Any, facts: dict[str, Any]) -> RefAnswer:
     latest = _latest_date(remaining, "latest", facts)
     if earliest is not None and latest is not None and latest < earliest:
         latest = None
-    if parts["action"] is None:
+    unmatched = parts["action"] is None
+    if unmatched:
         # answer.yaml's `unmatched` holds an action and a verdict (and a summary): those two parts
         # are replaced; contact, channel and the window are put together as above, part by part.
         parts["action"] = ruleset.unmatched["action"]
@@ -216,6 +224,11 @@ def evaluate(ruleset: Any, facts: dict[str, Any]) -> RefAnswer:
     if parts["action"] in ruleset.no_channel_for:
         parts["channel"] = None
         earliest = latest = None
+    as_of = facts["as_of"]
+    if not unmatched and parts["verdict"] == "not_yet" and (earliest is None or earliest <= as_of):
+        raise Contradictory("not_yet without a later date")
+    if not unmatched and parts["verdict"] == "yes" and earliest is not None and earliest > as_of:
+        raise Contradictory("yes with a later earliest date")
     return RefAnswer(
         parts["action"],
         parts["verdict"],

@@ -19,11 +19,13 @@ def date_option(ctx: Any, param: Any, value: str | None) -> dt.date | None:
     """Click callback for a date option (--as-of): YYYY-MM-DD, else a usage error (exit 2)."""
     if value is None:
         return None
-    from followup.core.scenario import parse_date
+    from followup.core.scenario import date_out_of_range, parse_date
 
     day = parse_date(value)
     if day is None:
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD")
+    if date_out_of_range(day):
+        raise click.BadParameter(str(date_out_of_range(day)))
     return day
 
 
@@ -84,7 +86,8 @@ def advise(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, re
             import json
 
             from followup.audit.explain import explain as run_explain
-            from followup.audit.record import make_record, write_atomically
+            from followup.audit.record import make_record
+            from followup.core.files import write_atomically
 
             rec, trace = run_explain(advisor, parsed)
             doc = make_record(advisor.ruleset, parsed.raw, rec, trace)

@@ -157,12 +157,12 @@ def test_replay_with_changed_rules_names_the_changed_rule(tmp_path):
     run("advise", EXAMPLE, "--rules", RULES, "--record", str(record))
     rules = copy_rules(str(tmp_path))
 
-    def demote(data):
+    def widen(data):
         for rule in data["rules"]:
             if rule["id"] == "contact-after-hold":
-                rule["priority"] = 5
+                rule["then"]["latest"]["plus_days"] = 10
 
-    edit_yaml(os.path.join(rules, "timeline.yaml"), demote)
+    edit_yaml(os.path.join(rules, "timeline.yaml"), widen)
     result = run("replay", str(record), "--rules", rules)
     assert result.exit_code == 1
     assert "DIFFERENT" in result.output and "  changed: contact-after-hold" in result.output

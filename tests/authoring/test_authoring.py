@@ -230,6 +230,7 @@ def _edited(tmp_path) -> str:
                 cond = rule["when"]["all"][1]
                 key = ">=" if ">=" in cond else "<"
                 cond[key] = 8
+                rule["then"]["earliest"]["plus_days"] = 8  # the window moves with the threshold
 
     edit_yaml(os.path.join(rules, "timing.yaml"), later)
     return rules

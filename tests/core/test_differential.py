@@ -55,6 +55,8 @@ def both(scenario: Any, advisor: Any = ADVISOR) -> tuple[dict[str, Any], dict[st
         reference = ref.evaluate(advisor.ruleset, facts).parts()
     except ref.Ambiguous:
         reference = {"error": "ambiguous-answer"}
+    except ref.Contradictory:
+        reference = {"error": "contradictory-answer"}
     return engine, reference
 
 

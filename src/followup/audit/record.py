@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from followup.core.errors import Diagnostic, FollowupError, Location
+from followup.core.errors import Diagnostic, FollowupError
 from followup.core.loader import Node, load_file
 from followup.core.model import Recommendation, RuleSet
 from followup.core.rules import rule_canonical
@@ -77,22 +75,6 @@ def make_record(
     }
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write the whole file or nothing: a temporary file in the same directory, then a rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".followup-", dir=directory)
-    except OSError as exc:
-        raise FollowupError([Diagnostic(Location(path), "cannot-write", exc.strerror or str(exc))]) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise FollowupError([Diagnostic(Location(path), "cannot-write", exc.strerror or str(exc))]) from None
-
-
 @dataclass
 class Replay:
     same: bool
@@ -125,32 +107,49 @@ def read_record(path: str) -> tuple[Node, dict[str, Any]]:
                 )
             ]
         )
-    from followup.core.scenario import parse_date
+    from followup.core.scenario import date_out_of_range, parse_date
 
     record = {k: v.plain() for k, v in root.value.items() if k != "scenario"}
     as_of = parse_date(record["as_of"])
     if as_of is None:
         problems.append(Diagnostic(root.value["as_of"].loc, "bad-date", "as_of is not a date YYYY-MM-DD"))
+    elif date_out_of_range(as_of):
+        problems.append(Diagnostic(root.value["as_of"].loc, "bad-date", f"as_of: {date_out_of_range(as_of)}"))
     record["as_of"] = as_of
     if not isinstance(record["rules"], dict) or not all(isinstance(v, str) for v in record["rules"].values()):
         problems.append(
             Diagnostic(root.value["rules"].loc, "wrong-type", "rules must map rule ids to hashes")
         )
-    answer = record["answer"]
-    if not isinstance(answer, dict) or not all(
-        isinstance(answer.get(k, []), list) and all(isinstance(x, dict) for x in answer.get(k, []))
-        for k in ("reasons", "conflicts")
-    ):
+    if not _is_answer(record["answer"]):
         problems.append(
             Diagnostic(
                 root.value["answer"].loc,
                 "wrong-type",
-                "answer must be an answer object (reasons and conflicts lists of objects)",
+                "answer must be an answer object: reasons a list of {rule: text, ...}, conflicts a "
+                "list of {conflict: text, took: {side: text, ...}, ...}",
             )
         )
     if problems:
         raise FollowupError(problems)
     return root.value["scenario"], record
+
+
+def _is_answer(answer: Any) -> bool:
+    """The parts of a recorded answer that replay reads have the types it reads them as."""
+    if not isinstance(answer, dict):
+        return False
+    reasons, conflicts = answer.get("reasons", []), answer.get("conflicts", [])
+    if not isinstance(reasons, list) or not isinstance(conflicts, list):
+        return False
+    if not all(isinstance(r, dict) and isinstance(r.get("rule"), str) for r in reasons):
+        return False
+    return all(
+        isinstance(c, dict)
+        and isinstance(c.get("conflict"), str)
+        and isinstance(c.get("took"), dict)
+        and isinstance(c["took"].get("side"), str)
+        for c in conflicts
+    )
 
 
 def compare(record: dict[str, Any], ruleset: RuleSet, rec: Recommendation) -> Replay:
@@ -160,14 +159,10 @@ def compare(record: dict[str, Any], ruleset: RuleSet, rec: Recommendation) -> Re
     for key in COMPARED:
         a, b = then.get(key), now.get(key)
         if key == "reasons":
-            a = [r.get("rule") for r in a] if isinstance(a, list) else a
+            a = [r["rule"] for r in a] if isinstance(a, list) else a
             b = [r["rule"] for r in now["reasons"]]
         if key == "conflicts":
-            a = (
-                [f"{c.get('conflict')}:{c.get('took', {}).get('side')}" for c in a]
-                if isinstance(a, list)
-                else a
-            )
+            a = [f"{c['conflict']}:{c['took']['side']}" for c in a] if isinstance(a, list) else a
             b = [f"{c['conflict']}:{c['took']['side']}" for c in now["conflicts"]]
         if a != b:
             diffs.append((key, a, b))

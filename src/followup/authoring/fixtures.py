@@ -17,7 +17,7 @@ from followup.core.advisor import Advisor
 from followup.core.errors import Diagnostic, FollowupError, Location, did_you_mean
 from followup.core.loader import Node, load_file
 from followup.core.model import Recommendation
-from followup.core.scenario import parse_date
+from followup.core.scenario import date_out_of_range, parse_date
 
 ANSWER_KEYS = ("action", "verdict", "contact", "earliest", "latest", "channel", "summary", "rules_digest")
 LIST_KEYS = ("reasons", "conflicts", "advice", "fired", "not_fired", "errors")
@@ -129,6 +129,9 @@ def load_cases(path: str) -> list[Case]:
         if as_of_node is not None and as_of is None:
             add(as_of_node.loc, "bad-date", f"case {name.value!r}: as_of must be a date YYYY-MM-DD")
             continue
+        if as_of is not None and date_out_of_range(as_of):
+            add(as_of_node.loc, "bad-date", f"case {name.value!r}: as_of {date_out_of_range(as_of)}")
+            continue
         if has_file and not isinstance(node.value["scenario_file"].value, str):
             add(node.value["scenario_file"].loc, "wrong-type", "scenario_file must be a path")
             continue
@@ -192,7 +195,7 @@ def _golden(outcome: Outcome, advisor: Advisor, scenario: Any, update: bool) -> 
     from followup.audit.render import explanation_text
 
     case = outcome.case
-    if scenario is None:
+    if scenario is None or outcome.recommendation is None:
         outcome.mismatches.append(("golden", "an explanation", "no answer to explain"))
         return
     _, trace = explain(advisor, scenario)

@@ -16,13 +16,13 @@ from followup.core.compiler import compile_rules, dnf, domains, satisfiable
 from followup.core.decide import PARTS
 from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.model import Rule, RuleSet
-from followup.core.rules import load_rules
+from followup.core.rules import load_rules, rule_file_names
 
 
 def lint(directory: str) -> list[Diagnostic]:
     """All problems of a rules directory, sorted by location. Raises FollowupError only when the
     directory cannot be linted at all (it does not exist or holds no YAML)."""
-    if not os.path.isdir(directory) or not any(n.endswith((".yaml", ".yml")) for n in os.listdir(directory)):
+    if not os.path.isdir(directory) or not rule_file_names(directory):
         raise FollowupError(
             [Diagnostic(Location(directory), "no-such-directory", "not a rules directory (no YAML files)")]
         )
@@ -36,6 +36,7 @@ def lint(directory: str) -> list[Diagnostic]:
     except FollowupError as exc:
         problems.extend(exc.diagnostics)
     problems += _never_fires(ruleset) + _ambiguous(ruleset) + _claims(ruleset) + _unused(ruleset)
+    problems += _answers(ruleset)
     return sorted(problems, key=_order)
 
 
@@ -84,6 +85,105 @@ def _ambiguous(ruleset: RuleSet) -> list[Diagnostic]:
                 )
             )
     return out
+
+
+SUMMARY_OPENINGS = {"yes": ("Yes",), "not_yet": ("Not yet",), "no": ("No",)}
+
+
+def _answers(ruleset: RuleSet) -> list[Diagnostic]:
+    """Rules whose answer would contradict itself: a `not_yet` must name the day to wait for
+    (`earliest`), and a one-line summary must say the verdict its rule sets (it is shown only
+    when the answer has that verdict)."""
+    out = []
+    for rule in ruleset.rules:
+        verdict = rule.answer.get("verdict")
+        if verdict == "not_yet" and "earliest" not in rule.answer:
+            out.append(
+                Diagnostic(
+                    rule.loc,
+                    "needs-date",
+                    f"rule {rule.id!r} says not_yet but gives no `earliest`: the answer would have no "
+                    "day to wait for",
+                    "add `earliest: {date: ..., plus_days: N}`",
+                )
+            )
+        if verdict == "not_yet" and "earliest" in rule.answer and not _waits_for_later(rule):
+            out.append(
+                Diagnostic(
+                    rule.loc,
+                    "stale-wait",
+                    f"rule {rule.id!r} says not_yet, but on some days its condition allows, its "
+                    "earliest date is already past: 'not yet' would name a day gone by",
+                    "bound the condition by the same number of days as the earliest date "
+                    "(e.g. days_since_interview < 7 with interview_date plus_days 7)",
+                )
+            )
+        if rule.summary and verdict is None:
+            out.append(
+                Diagnostic(
+                    rule.loc,
+                    "summary-verdict",
+                    f"rule {rule.id!r} has a summary but sets no verdict, so the summary is never shown",
+                    "set the verdict the summary speaks for, or drop the summary",
+                )
+            )
+        elif rule.summary and not rule.summary.startswith(SUMMARY_OPENINGS.get(str(verdict), ())):
+            openings = " or ".join(repr(w) for w in SUMMARY_OPENINGS.get(str(verdict), ()))
+            out.append(
+                Diagnostic(
+                    rule.loc,
+                    "summary-verdict",
+                    f"rule {rule.id!r} sets verdict {verdict} but its summary does not say so",
+                    f"start the summary with {openings}",
+                )
+            )
+    return out
+
+
+# date fact -> (the days fact that measures it from as_of, +1 if it counts days since the date,
+# -1 if days until it)
+_DAYS_OF = {
+    "interview_date": ("days_since_interview", 1),
+    "thank_you_date": ("days_since_thank_you", 1),
+    "last_follow_up_date": ("days_since_last_follow_up", 1),
+    "last_contact_date": ("days_since_last_contact", 1),
+    "last_reply_date": ("days_since_last_reply", 1),
+    "decision_by": ("days_until_decision_by", -1),
+    "follow_up_after": ("days_until_follow_up_after", -1),
+}
+
+
+def _waits_for_later(rule: Rule) -> bool:
+    """Whether, whenever the rule fires, one of its `earliest` dates is after as_of: in every
+    alternative of its condition some date `D + plus` has its days fact bounded so that it is."""
+    for alt in dnf(rule.when):
+        bounds: dict[str, tuple[float, float]] = {}
+        for lit in alt:
+            lo, hi = bounds.get(lit.fact, (float("-inf"), float("inf")))
+            if lit.op in ("<", "<=", ">", ">=", "equals") and isinstance(lit.value, int):
+                v = lit.value
+                if lit.op == "<":
+                    hi = min(hi, v - 1)
+                elif lit.op == "<=" or lit.op == "equals":
+                    hi = min(hi, v)
+                if lit.op == ">":
+                    lo = max(lo, v + 1)
+                elif lit.op == ">=" or lit.op == "equals":
+                    lo = max(lo, v)
+            bounds[lit.fact] = (lo, hi)
+        later = False
+        for expr in rule.answer["earliest"]:
+            if expr.fact == "as_of":
+                later = later or expr.plus_days > 0
+                continue
+            days_fact, sign = _DAYS_OF.get(expr.fact, ("", 0))
+            lo, hi = bounds.get(days_fact, (float("-inf"), float("inf")))
+            # since: as_of = D + days, so D + plus > as_of <=> days < plus
+            # until: D = as_of + days, so D + plus > as_of <=> days > -plus
+            later = later or (hi <= expr.plus_days - 1 if sign == 1 else lo >= 1 - expr.plus_days)
+        if not later:
+            return False
+    return True
 
 
 def _claims(ruleset: RuleSet) -> list[Diagnostic]:

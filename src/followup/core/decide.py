@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from .errors import Diagnostic, FollowupError
+from .errors import Diagnostic, FollowupError, Location
 from .model import Firing, Recommendation, Rule, RuleSet
 
 PARTS = ("action", "verdict", "contact", "channel")
@@ -124,6 +124,8 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
     if earliest and latest and latest < earliest:
         latest = None
         decided_by.pop("latest", None)
+    if not unmatched:
+        _check_window(rules, decided_by, answer["verdict"], earliest, as_of)
 
     values = dict(facts)
     values.update(
@@ -215,6 +217,40 @@ def _accepts(test: Any, values: list[Any]) -> bool:
     return any(v == w and type(v) is type(w) for v in values for w in wanted)
 
 
+def _check_window(
+    rules: dict[str, Rule], decided_by: dict[str, str], verdict: str, earliest: dt.date | None, as_of: dt.date
+) -> None:
+    """The answer never contradicts itself: a 'not yet' waits for a date after as_of, a 'yes'
+    never names a first day still to come. Otherwise the rules are wrong: a located error at the
+    rule that decided the verdict (a house rule cannot slip such an answer through)."""
+    if verdict == "not_yet" and (earliest is None or earliest <= as_of):
+        rule = rules[decided_by["verdict"]] if "verdict" in decided_by else None
+        when = f"puts its earliest day at {earliest}, not after {as_of}" if earliest else "gives no date"
+        raise FollowupError(
+            [
+                Diagnostic(
+                    rule.loc if rule else Location("<rules>"),
+                    "contradictory-answer",
+                    f"rule {rule.id if rule else '?'!r} says not yet, but the answer {when}",
+                    "give the rule an `earliest` date after the day asked, or another verdict",
+                )
+            ]
+        )
+    if verdict == "yes" and earliest is not None and earliest > as_of:
+        rule = rules[decided_by["earliest"]]
+        raise FollowupError(
+            [
+                Diagnostic(
+                    rule.loc,
+                    "contradictory-answer",
+                    f"the answer says yes, but rule {rule.id!r} puts the earliest day at {earliest}, "
+                    f"after {as_of}",
+                    "a rule that moves the window out should also say not_yet (priority or overrides)",
+                )
+            ]
+        )
+
+
 def _summary(
     rules: dict[str, Rule], decided_by: dict[str, str], answer: dict[str, Any], values: dict[str, Any]
 ) -> str:
@@ -222,8 +258,8 @@ def _summary(
     if answer["verdict"] == "not_yet" and "earliest" in decided_by:
         order.append(decided_by["earliest"])
     order += [decided_by[p] for p in ("action", "verdict") if p in decided_by]
-    for rid in order:
-        if rules[rid].summary:
+    for rid in order:  # only a rule that says this verdict speaks for it
+        if rules[rid].summary and rules[rid].answer.get("verdict") == answer["verdict"]:
             return fill(rules[rid].summary, values)
     verdict = {"yes": "Yes", "not_yet": "Not yet", "no": "No"}.get(answer["verdict"], answer["verdict"])
     return f"{verdict}: {answer['action'].replace('_', ' ')}."

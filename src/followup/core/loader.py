@@ -8,17 +8,20 @@ number of values after alias expansion, and the nesting depth.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import yaml
 
 from .errors import Diagnostic, FollowupError, Location
+from .files import read_input
 from .flow_depth import TooDeep, check_flow_depth
 
 MAX_BYTES = 1_048_576  # 1 MiB per file
 MAX_VALUES = 50_000  # values after alias expansion (alias bombs)
 MAX_DEPTH = 32  # nesting of mappings/sequences
 MAX_STRING = 10_000  # characters in one string value
+MAX_INT_BITS = 63  # whole numbers are signed 64-bit (what JSON readers and the engine expect)
 _TOO_DEEP = f"values nest deeper than {MAX_DEPTH} levels"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -28,13 +31,37 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """Safe loader with YAML 1.2 booleans: only true/false, never yes/no/on/off."""
 
 
+# YAML 1.1's int and float patterns without its base-60 numbers (1:30:00 = 5400): such values
+# stay text here, as in YAML 1.2
+_NUMBERS = {
+    "tag:yaml.org,2002:int": re.compile(
+        r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0[0-7_]+
+        |[-+]?(?:0|[1-9][0-9_]*)
+        |[-+]?0x[0-9a-fA-F_]+)$""",
+        re.X,
+    ),
+    "tag:yaml.org,2002:float": re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+        |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+}
+
+
+def _without_sexagesimal(tag: str, rx: Any) -> Any:
+    return _NUMBERS.get(tag, rx)
+
+
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, _without_sexagesimal(tag, rx)) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
-    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
 
@@ -97,6 +124,8 @@ class Node:
 
 def _short(value: Any, limit: int = 60) -> str:
     """repr() of a value for a message, cut to a readable length."""
+    if isinstance(value, int) and value.bit_length() > 200:  # repr() of a huge int is slow or refused
+        return f"a {value.bit_length()}-bit number"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 5] + "...'"
 
@@ -249,19 +278,10 @@ def parse_text(path: str, text: str, lenient: bool = False) -> Node:
 
 
 def load_file(path: str, lenient: bool = False) -> Node:
-    """Read a YAML or JSON file into a located tree (see parse_text for `lenient`)."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise FollowupError([Diagnostic(Location(path), "no-such-file", "file not found")]) from None
-    except IsADirectoryError:
-        raise FollowupError(
-            [Diagnostic(Location(path), "not-a-file", "is a directory, not a file")]
-        ) from None
-    except OSError as exc:
-        raise FollowupError([Diagnostic(Location(path), "unreadable", exc.strerror or str(exc))]) from None
-    return parse_text(path, decode(path, data), lenient)
+    """Read a YAML or JSON file ("-": standard input) into a located tree (see parse_text for
+    `lenient`). Only regular files are read: a FIFO or a device is refused, never waited on."""
+    name, data = read_input(path, MAX_BYTES)
+    return parse_text(name, decode(name, data), lenient)
 
 
 def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], depth: int) -> Node:
@@ -316,6 +336,10 @@ def _build(path: str, node: Any, problems: list[Diagnostic], budget: list[int], 
         if node.tag == "tag:yaml.org,2002:timestamp":
             return Node(node.value, loc)  # an impossible date stays text; validators say why
         problems.append(Diagnostic(loc, "bad-value", f"cannot read {_short(node.value)}: {exc}"))
+        return Node(None, loc, bad=True)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        message = f"the number is too large: whole numbers fit in {MAX_INT_BITS + 1} bits"
+        problems.append(Diagnostic(loc, "bad-value", message))
         return Node(None, loc, bad=True)
     if isinstance(value, dt.datetime):
         value = value.date() if value.time() == dt.time() and value.tzinfo is None else value

@@ -16,13 +16,21 @@ SPECIAL_FILES = ("vocabulary.yaml", "answer.yaml", "conflicts.yaml", "sources.ya
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
+MAX_PROBLEMS = 200  # reported per rules directory: bounds time and output for hostile files
+
+
 class Collector:
-    """Collects diagnostics while reading one directory."""
+    """Collects diagnostics while reading one directory (at most MAX_PROBLEMS: the next one ends
+    the reading with those and a note that there are more)."""
 
     def __init__(self) -> None:
         self.problems: list[Diagnostic] = []
 
     def add(self, loc: Location, code: str, message: str, hint: str = "") -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            where = Location(loc.path)
+            note = f"more than {MAX_PROBLEMS} problems; the first {MAX_PROBLEMS} are shown"
+            raise FollowupError([*self.problems, Diagnostic(where, "too-many-problems", note)])
         self.problems.append(Diagnostic(loc, code, message, hint))
 
     def keys(

@@ -37,7 +37,7 @@ def load_rules(directory: str) -> RuleSet:
         raise FollowupError(
             [Diagnostic(Location(directory), "no-such-directory", "rules directory not found")]
         )
-    names = sorted(n for n in os.listdir(directory) if n.endswith((".yaml", ".yml")))
+    names = rule_file_names(directory)
     for special in SPECIAL_FILES:
         if special not in names:
             v.add(
@@ -131,6 +131,16 @@ def load_rules(directory: str) -> RuleSet:
         "sha256:" + digest[:16],
         tuple(n for n, _ in branch_nodes),
     )
+
+
+def rule_file_names(directory: str) -> list[str]:
+    """The YAML files of a rules directory, sorted; an unreadable directory is a located error."""
+    try:
+        entries = os.listdir(directory)
+    except OSError as exc:
+        problem = Diagnostic(Location(directory), "unreadable", exc.strerror or str(exc))
+        raise FollowupError([problem]) from None
+    return sorted(n for n in entries if n.endswith((".yaml", ".yml")))
 
 
 def rule_canonical(rule: Rule) -> dict[str, Any]:

@@ -26,6 +26,18 @@ MAX_HISTORY = 100
 
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The dates the advisor works with: wide enough for any real interview, narrow enough that every
+# date it computes from them (rules add or take up to 366 days; explain looks 120 days ahead)
+# stays inside Python's calendar (years 1 to 9999).
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
+MAX_ID_BITS = 63  # a numeric id fits in a signed 64-bit integer (as JSON readers expect)
+
+
+def date_out_of_range(day: dt.date) -> str | None:
+    """Why a date is outside the dates the advisor works with, or None when it is inside."""
+    if DATE_MIN <= day <= DATE_MAX:
+        return None
+    return f"{day.isoformat()} is outside the dates the advisor works with ({DATE_MIN} to {DATE_MAX})"
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -43,12 +55,21 @@ def parse_date(value: Any) -> dt.date | None:
     return None
 
 
+MAX_PROBLEMS = 100  # reported per scenario: bounds the time and the output for hostile files
+
+
+class _TooMany(Exception):
+    pass
+
+
 class _Checker:
     def __init__(self, ruleset: RuleSet):
         self.vocab = ruleset.vocabulary
         self.problems: list[Diagnostic] = []
 
     def add(self, loc: Location, code: str, message: str, hint: str = "") -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooMany
         self.problems.append(Diagnostic(loc, code, message, hint))
 
     def check_map(
@@ -99,7 +120,9 @@ class _Checker:
             return
         if kind == "date":
             day = parse_date(value)
-            if day is not None:
+            if day is not None and date_out_of_range(day):
+                self.add(node.loc, "bad-date", f"{path}: {date_out_of_range(day)}")
+            elif day is not None:
                 out[path] = (day, node.loc)
             elif isinstance(value, str) and ISO_DATE.match(value):
                 self.add(node.loc, "bad-date", f"{path}: {value!r} is not a real date")
@@ -126,6 +149,10 @@ class _Checker:
         elif kind == "id":
             if isinstance(value, bool) or not isinstance(value, (str, int)):
                 self._wrong(node, path, "text or a number")
+            elif isinstance(value, int) and value.bit_length() > MAX_ID_BITS:
+                self.add(
+                    node.loc, "bad-value", f"{path}: the number has more than 18 digits; give the id as text"
+                )
             else:
                 out[path] = str(value)
         else:
@@ -174,9 +201,26 @@ def validate_scenario(
     node: Node, ruleset: RuleSet, as_of: dt.date | None = None, today: dt.date | None = None
 ) -> Scenario:
     """Check a scenario tree. `as_of` (e.g. from --as-of) overrides the file's; `today` is the
-    fallback when neither gives one. Raises FollowupError with every problem found."""
+    fallback when neither gives one. Raises FollowupError with every problem found (the first
+    MAX_PROBLEMS of them, then a note that there are more)."""
     chk = _Checker(ruleset)
-    chk.problems.extend(node.problems)
+    try:
+        chk.problems.extend(node.problems[:MAX_PROBLEMS])
+        if len(node.problems) > MAX_PROBLEMS:
+            raise _TooMany
+        return _validate(chk, node, ruleset, as_of, today)
+    except _TooMany:
+        more = Diagnostic(
+            Location(node.loc.path),
+            "too-many-problems",
+            f"more than {MAX_PROBLEMS} problems in this file; the first {MAX_PROBLEMS} are shown",
+        )
+        raise FollowupError([*chk.problems, more]) from None
+
+
+def _validate(
+    chk: _Checker, node: Node, ruleset: RuleSet, as_of: dt.date | None, today: dt.date | None
+) -> Scenario:
     values = chk.check_map(node, SHAPE, "")
     history_node = values.pop("history", None)
     events: list[Event] = []
@@ -216,8 +260,11 @@ def validate_scenario(
         chk.add(node.loc, "missing-field", "interview.date is required")
     file_as_of = values.get("as_of")
     effective = as_of or (file_as_of[0] if file_as_of else None) or today
+    if as_of is not None and date_out_of_range(as_of):
+        chk.add(node.loc, "bad-date", f"as_of (given from outside the file): {date_out_of_range(as_of)}")
+        effective = None
     as_of_given = node.is_map and "as_of" in node.value and node.value["as_of"].value is not None
-    if effective is None and not as_of_given:
+    if effective is None and not as_of_given and as_of is None:
         chk.add(node.loc, "missing-field", "as_of is required (or give --as-of)")
     if interview and effective:
         iday = interview[0]
