@@ -367,7 +367,7 @@ def init(directory: str) -> None:
     except FollowupError as exc:
         _fail(exc)
         return
-    click.echo(f"wrote {written} files to {directory}: rules/, scenarios/, schemas/")
+    click.echo(f"wrote {len(written)} files to {directory}: rules/, scenarios/, schemas/")
     click.echo(
         f"next: followup lint --rules {directory}/rules && "
         f"followup check {directory}/scenarios --rules {directory}/rules"

@@ -190,12 +190,10 @@ def test_bad_scenario_corpus_fails_loader_and_schema(schemas):
 
 
 def test_shipped_schema_files_match_the_generator():
-    """src/followup/schemas/*.json are what `followup schema` prints for the stock rules."""
+    """schemas/*.json (shipped as followup.schemas) are what `followup schema` prints for the stock rules."""
     for kind in ("rules", "scenario"):
         result = run("schema", kind, "--rules", RULES)
-        with open(
-            os.path.join(ROOT, "src", "followup", "schemas", f"{kind}.schema.json"), encoding="utf-8"
-        ) as fh:
+        with open(os.path.join(ROOT, "schemas", f"{kind}.schema.json"), encoding="utf-8") as fh:
             assert json.loads(fh.read()) == json.loads(result.stdout), f"regenerate {kind}.schema.json"
 
 
