@@ -308,14 +308,13 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
     Exit 0 nothing changed, 1 something did, 2 bad input."""
     import json
 
-    from followup.authoring.diff import base_rules, diff_text
+    from followup.authoring.diff import base_advisor, diff_text
     from followup.authoring.diff import diff as run_diff
     from followup.core.advisor import load_advisor, rules_dir
 
     try:
         new_dir = rules_dir(rules)
-        old_dir, keep = base_rules(base, new_dir)
-        old, new = load_advisor(old_dir), load_advisor(new_dir)
+        old, new = base_advisor(base, new_dir), load_advisor(new_dir)
         changes, unchanged = run_diff(old, new, list(scenarios) or [_default_scenarios()])
     except FollowupError as exc:
         _fail(exc)
@@ -333,7 +332,6 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
         )
     else:
         click.echo(diff_text(changes, unchanged), nl=False)
-    del keep
     sys.exit(1 if changes else 0)
 
 
