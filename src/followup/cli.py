@@ -259,9 +259,16 @@ def list_rules(rules: str | None, fmt: str) -> None:
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @RULES
 @click.option("--coverage", is_flag=True, help="report how many cases fired each rule")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="list passing cases too; for each failure, every mismatch and the explanation of the answer",
+)
 @FORMAT
-def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -> None:
-    """Run scenario fixture files (default: ./scenarios): PASS/FAIL per case. Exit 1 on any failure."""
+def check(paths: tuple[str, ...], rules: str | None, coverage: bool, verbose: bool, fmt: str) -> None:
+    """Run scenario fixture files (default: ./scenarios): one line per failing case, then the
+    counts (-v: every case, every mismatch, explanations). Exit 1 on any failure."""
     import json
 
     from followup.audit.explain import explain as run_explain
@@ -288,7 +295,7 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -
     if fmt == "json":
         click.echo(json.dumps(report_json(report, coverage), indent=2, default=str))
     else:
-        click.echo(report_text(report, coverage, explain_outcome), nl=False)
+        click.echo(report_text(report, coverage, explain_outcome, verbose), nl=False)
     sys.exit(1 if report.failed else 0)
 
 
