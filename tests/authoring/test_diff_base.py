@@ -10,7 +10,9 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
+import followup.authoring.diff as diff_module
 from followup.cli import main
+from followup.core.loader import MAX_BYTES
 
 from ..helpers import RULES, SCENARIOS, edit_yaml
 
@@ -127,3 +129,21 @@ def test_base_that_looks_like_a_git_option_is_refused(tmp_path, base):
         "a revision is not empty and does not start with '-'\n"
     )
     assert not os.path.exists("/tmp/followup-pwned")
+
+
+def test_a_huge_rules_file_in_the_base_revision_is_read_only_up_to_the_limit(tmp_path):
+    """A 3 MiB YAML file in the history: read no further than the 1 MiB limit, reported too-large at REV:PATH."""
+    rules = _repo(tmp_path)
+    big = os.path.join(rules, "big.yaml")
+    with open(big, "w", encoding="utf-8") as fh:
+        fh.write("# padding\n" * (3 * MAX_BYTES // 10))
+    subprocess.run(GIT + ["-C", rules, "add", "big.yaml"], check=True)
+    subprocess.run(GIT + ["-C", rules, "commit", "-qm", "big"], check=True)
+    oid = subprocess.run(
+        ["git", "-C", rules, "rev-parse", "HEAD:rules/big.yaml"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert len(diff_module._blob(rules, oid)) == MAX_BYTES + 1
+    os.remove(big)
+    result = run("diff", "--base", "HEAD", "--rules", rules, SCENARIOS)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("HEAD:rules/big.yaml:1:1: error: too-large: ")

@@ -11,7 +11,7 @@ from typing import Any
 
 from followup.core.advisor import Advisor, load_advisor
 from followup.core.errors import Diagnostic, FollowupError, Location
-from followup.core.loader import load_file
+from followup.core.loader import MAX_BYTES, load_file
 
 from .fixtures import fixture_files, load_cases
 
@@ -93,7 +93,7 @@ def _from_git(base: str, new_rules: str, tmp: str) -> str:
                 continue
             if not name.endswith((b".yaml", b".yml")) or b"/" in name:
                 continue
-            blob = _git(rules, "cat-file", "blob", meta.split(b" ")[2].decode("ascii"))
+            blob = _blob(rules, meta.split(b" ")[2].decode("ascii"))
             with open(os.path.join(tmp, os.fsdecode(name)), "wb") as fh:
                 fh.write(blob)
     except GitFailed as exc:
@@ -101,6 +101,21 @@ def _from_git(base: str, new_rules: str, tmp: str) -> str:
     except OSError as exc:
         raise _bad_base(base, f"cannot write a temporary copy: {exc}") from None
     return f"{base}:{os.fsdecode(prefix)}/" if prefix else f"{base}:"
+
+
+def _blob(cwd: str, object_id: str) -> bytes:
+    """A file's content from git, at most one byte past the loader's limit (which then reports
+    it as too large), so a huge file in the history is never read whole."""
+    with subprocess.Popen(
+        ["git", "-C", cwd, "cat-file", "blob", object_id],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as proc:
+        assert proc.stdout is not None
+        data = proc.stdout.read(MAX_BYTES + 1)
+        proc.kill()
+    return data
 
 
 def _relabel(d: Diagnostic, tmp: str, label: str) -> Diagnostic:
