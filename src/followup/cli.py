@@ -262,9 +262,16 @@ def list_rules(rules: str | None, fmt: str) -> None:
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @RULES
 @click.option("--coverage", is_flag=True, help="report how many cases fired each rule")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="list passing cases too; for each failure, every mismatch and the explanation of the answer",
+)
 @FORMAT
-def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -> None:
-    """Run scenario fixture files (default: ./scenarios): PASS/FAIL per case. Exit 1 on any failure."""
+def check(paths: tuple[str, ...], rules: str | None, coverage: bool, verbose: bool, fmt: str) -> None:
+    """Run scenario fixture files (default: ./scenarios): one line per failing case, then the
+    counts (-v: every case, every mismatch, explanations). Exit 1 on any failure."""
     import json
 
     from followup.audit.explain import explain as run_explain
@@ -291,7 +298,7 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, fmt: str) -
     if fmt == "json":
         click.echo(json.dumps(report_json(report, coverage), indent=2, default=str))
     else:
-        click.echo(report_text(report, coverage, explain_outcome), nl=False)
+        click.echo(report_text(report, coverage, explain_outcome, verbose), nl=False)
     sys.exit(1 if report.failed else 0)
 
 
@@ -311,14 +318,13 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
     Exit 0 nothing changed, 1 something did, 2 bad input."""
     import json
 
-    from followup.authoring.diff import base_rules, diff_text
+    from followup.authoring.diff import base_advisor, diff_text
     from followup.authoring.diff import diff as run_diff
     from followup.core.advisor import load_advisor, rules_dir
 
     try:
         new_dir = rules_dir(rules)
-        old_dir, keep = base_rules(base, new_dir)
-        old, new = load_advisor(old_dir), load_advisor(new_dir)
+        old, new = base_advisor(base, new_dir), load_advisor(new_dir)
         changes, unchanged = run_diff(old, new, list(scenarios) or [_default_scenarios()])
     except FollowupError as exc:
         _fail(exc)
@@ -336,7 +342,6 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
         )
     else:
         click.echo(diff_text(changes, unchanged), nl=False)
-    del keep
     sys.exit(1 if changes else 0)
 
 
@@ -370,7 +375,7 @@ def init(directory: str) -> None:
     except FollowupError as exc:
         _fail(exc)
         return
-    click.echo(f"wrote {written} files to {directory}: rules/, scenarios/, schemas/")
+    click.echo(f"wrote {len(written)} files to {directory}: rules/, scenarios/, schemas/")
     click.echo(
         f"next: followup lint --rules {directory}/rules && "
         f"followup check {directory}/scenarios --rules {directory}/rules"

@@ -190,12 +190,10 @@ def test_bad_scenario_corpus_fails_loader_and_schema(schemas):
 
 
 def test_shipped_schema_files_match_the_generator():
-    """src/followup/schemas/*.json are what `followup schema` prints for the stock rules."""
+    """schemas/*.json (shipped as followup.schemas) are what `followup schema` prints for the stock rules."""
     for kind in ("rules", "scenario"):
         result = run("schema", kind, "--rules", RULES)
-        with open(
-            os.path.join(ROOT, "src", "followup", "schemas", f"{kind}.schema.json"), encoding="utf-8"
-        ) as fh:
+        with open(os.path.join(ROOT, "schemas", f"{kind}.schema.json"), encoding="utf-8") as fh:
             assert json.loads(fh.read()) == json.loads(result.stdout), f"regenerate {kind}.schema.json"
 
 
@@ -237,14 +235,43 @@ def _edited(tmp_path) -> str:
 
 
 def test_check_catches_an_edit_that_changes_advice(tmp_path):
-    """A threshold edit fails the day-7 case, showing expected vs actual and the explanation."""
+    """A threshold edit fails the day-7 case; -v shows expected vs actual and the explanation."""
     rules = _edited(tmp_path)
-    result = run("check", SCENARIOS, "--rules", rules)
+    result = run("check", SCENARIOS, "--rules", rules, "-v")
     assert result.exit_code == 1
     assert "FAIL " + os.path.join(SCENARIOS, "status.yaml") + "::day-7-due" in result.stdout
     block = result.stdout.split("::day-7-due", 1)[1]
     assert "action: expected 'send_follow_up'" in block and "actual   'wait'" in block
     assert "explanation of the actual answer:" in block and "status-too-early" in block
+
+
+def test_check_default_output_is_one_line_per_failing_case(tmp_path):
+    """Without -v: a FAIL line per failing case (first mismatch, count of the others), the counts, a pointer to -v."""
+    rules = _edited(tmp_path)
+    result = run("check", SCENARIOS, "--rules", rules)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    failed = int(re.fullmatch(r"\d+ passed, (\d+) failed", lines[-2]).group(1))
+    assert failed > 1 and len(lines) == failed + 2
+    assert all(line.startswith("FAIL ") for line in lines[:-2])
+    status = os.path.join(SCENARIOS, "status.yaml")
+    day7 = next(line for line in lines if "::day-7-due:" in line)
+    assert re.fullmatch(
+        re.escape(f"FAIL {status}::day-7-due: action expected 'send_follow_up', got 'wait'")
+        + r" \(\+\d+ more mismatches\)",
+        day7,
+    )
+    assert lines[-1] == "(-v shows every mismatch and the explanation of each actual answer)"
+
+
+def test_check_verbose_lists_passing_cases_and_json_is_unchanged_by_it(tmp_path):
+    """-v adds a PASS line per passing case; --format json has one entry per case whatever -v says."""
+    rules = _edited(tmp_path)
+    verbose = run("check", SCENARIOS, "--rules", rules, "-v")
+    assert "PASS " + os.path.join(SCENARIOS, "thank-you.yaml") + "::day-1-still-within-window" in verbose.stdout
+    plain = json.loads(run("check", SCENARIOS, "--rules", rules, "--format", "json").stdout)
+    assert plain == json.loads(run("check", SCENARIOS, "--rules", rules, "--format", "json", "-v").stdout)
+    assert len(plain["cases"]) == plain["passed"] + plain["failed"] and plain["failed"] > 1
 
 
 def test_diff_describes_the_edit(tmp_path):

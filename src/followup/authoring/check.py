@@ -39,17 +39,25 @@ def run_check(paths: list[str], advisor: Advisor) -> Report:
     )
 
 
-def report_text(report: Report, coverage: bool, explain: Any) -> str:
+def report_text(report: Report, coverage: bool, explain: Any, verbose: bool = False) -> str:
+    """One line per failing case, then the counts; verbose: a line per passing case too, and
+    for each failure every mismatch and the explanation of the actual answer."""
     lines = []
     for o in report.outcomes:
         if o.passed:
-            lines.append(f"PASS {o.case.id}")
+            if verbose:
+                lines.append(f"PASS {o.case.id}")
+            continue
+        if not verbose:
+            lines.append(failure_line(o))
             continue
         lines.append(describe_failure(o).replace(f"{o.case.id}: FAIL", f"FAIL {o.case.id}", 1))
         if o.recommendation is not None and explain is not None:
             lines.append("  explanation of the actual answer:")
             lines.extend("    " + line for line in explain(o).splitlines())
     lines.append(f"{len(report.outcomes) - len(report.failed)} passed, {len(report.failed)} failed")
+    if report.failed and not verbose:
+        lines.append("(-v shows every mismatch and the explanation of each actual answer)")
     if coverage:
         lines.append("")
         lines.append("Coverage: cases that fired each rule")
@@ -58,6 +66,28 @@ def report_text(report: Report, coverage: bool, explain: Any) -> str:
         lines.append("Rules no case fires: " + (", ".join(report.never_fired) or "none"))
         lines.append("Expectations no case checks: " + (", ".join(report.unchecked) or "none"))
     return "\n".join(lines) + "\n"
+
+
+def failure_line(o: Outcome) -> str:
+    """FAIL file::case: the first mismatch (expected, got), and how many more there are."""
+    key, want, got = o.mismatches[0]
+    if key == "golden":
+        first = (
+            f"golden explanation differs from {want}"
+            if isinstance(got, str) and got.startswith("---")
+            else (f"golden explanation {want}: {_short(got)}")
+        )
+    else:
+        first = f"{key} expected {_short(want)}, got {_short(got)}"
+    more = len(o.mismatches) - 1
+    return f"FAIL {o.case.id}: {first}" + (
+        f" (+{more} more mismatch{'es' if more > 1 else ''})" if more else ""
+    )
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def report_json(report: Report, coverage: bool) -> dict[str, Any]:

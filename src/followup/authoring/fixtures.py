@@ -19,6 +19,8 @@ from followup.core.loader import Node, load_file
 from followup.core.model import Recommendation
 from followup.core.scenario import date_out_of_range, parse_date
 
+from .expectations import expectation_type
+
 ANSWER_KEYS = ("action", "verdict", "contact", "earliest", "latest", "channel", "summary", "rules_digest")
 LIST_KEYS = ("reasons", "conflicts", "advice", "fired", "not_fired", "errors")
 EXPECT_KEYS = ANSWER_KEYS + LIST_KEYS
@@ -116,6 +118,11 @@ def load_cases(path: str) -> list[Case]:
                     f"unknown expectation {key!r}",
                     did_you_mean(key, list(EXPECT_KEYS)),
                 )
+            else:
+                problems.extend(expectation_type(key, expect.value[key]))
+        golden_node = node.value.get("golden")
+        if golden_node is not None and not isinstance(golden_node.value, bool):
+            add(golden_node.loc, "wrong-type", "golden must be true or false")
         has_inline, has_file = "scenario" in node.value, "scenario_file" in node.value
         if has_inline == has_file:
             add(

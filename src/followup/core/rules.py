@@ -29,6 +29,10 @@ from .rule_files import (
 )
 from .rule_reader import RuleReader
 
+# Problems that name a rule or derived fact possibly defined in another file: not reported while a
+# topic file cannot be read, since that file's rules may be what they are missing.
+NEEDS_ALL_RULES = frozenset({"unknown-rule", "unknown-fact", "never-fires"})
+
 
 def load_rules(directory: str) -> RuleSet:
     """Read and check every file of a rules directory. Raises FollowupError listing all problems."""
@@ -48,21 +52,27 @@ def load_rules(directory: str) -> RuleSet:
     if v.problems:
         raise FollowupError(v.problems)
     docs = {n: read_file(v, os.path.join(directory, n)) for n in names}
+    if any(docs[n] is None for n in SPECIAL_FILES):
+        # every other file is read against these: only the files that cannot be read are reported
+        raise FollowupError(v.problems)
     vocabulary, defaults = read_vocabulary(v, docs["vocabulary.yaml"])
     articles, claims = read_sources(v, docs["sources.yaml"])
     conflicts = read_conflicts(v, docs["conflicts.yaml"], claims)
     unmatched, no_channel_for, branch_nodes = read_answer(v, docs["answer.yaml"], vocabulary)
     raw_rules: list[tuple[str, Node]] = []
+    complete = True  # every rule of every topic file could be read
     for name in names:
         doc = docs[name]
-        if name in SPECIAL_FILES or doc is None:
+        if name in SPECIAL_FILES:
             continue
-        if not v.keys(doc, {"topic", "description", "rules"}, ("rules",), "a rules file"):
+        if doc is None or not v.keys(doc, {"topic", "description", "rules"}, ("rules",), "a rules file"):
+            complete = False
             continue
         topic = v.text(doc.value.get("topic"), "topic") or name.rsplit(".", 1)[0]
         rules_node = doc.value["rules"]
         if not rules_node.is_list:
             v.add(rules_node.loc, "wrong-type", "rules must be a list")
+            complete = False
             continue
         raw_rules.extend((topic, r) for r in rules_node.value)
     derived = _derived_facts(raw_rules)
@@ -87,9 +97,10 @@ def load_rules(directory: str) -> RuleSet:
             continue
         seen[rule.id] = rule.loc
         rules.append(rule)
+    named = seen.keys() | {_raw_id(node) for _, node in raw_rules}  # rules with mistakes still exist
     for rule in rules:
         for other in rule.overrides:
-            if other not in seen:
+            if other not in named:
                 v.add(
                     rule.loc,
                     "unknown-rule",
@@ -97,6 +108,9 @@ def load_rules(directory: str) -> RuleSet:
                     did_you_mean(other, sorted(seen)),
                 )
     if v.problems:
+        if not complete:
+            # the rules of an unreadable file may be what these name: report only what stands alone
+            raise FollowupError([d for d in v.problems if d.code not in NEEDS_ALL_RULES])
         raise FollowupError(v.problems)
     rules.sort(key=lambda r: r.id)
     derived_values = {name: tuple(vals) for name, (vals, _) in sorted(derived.items())}
@@ -141,6 +155,12 @@ def rule_file_names(directory: str) -> list[str]:
         problem = Diagnostic(Location(directory), "unreadable", exc.strerror or str(exc))
         raise FollowupError([problem]) from None
     return sorted(n for n in entries if n.endswith((".yaml", ".yml")))
+
+
+def _raw_id(node: Node) -> str | None:
+    """The id a rule states, read before (and whatever) its other mistakes."""
+    rid = node.value.get("id") if node.is_map else None
+    return rid.value if rid is not None and isinstance(rid.value, str) else None
 
 
 def rule_canonical(rule: Rule) -> dict[str, Any]:
