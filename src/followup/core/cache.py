@@ -17,9 +17,11 @@ directory (mode 0600), then os.replace; the temporary file is removed on failure
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import sys
+from typing import Any
 
 from .compiler import Compiled
 from .model import RuleSet
@@ -93,8 +95,6 @@ def read_cache(target: str | None) -> tuple[RuleSet, Compiled] | None:
     head, newline, payload = data.partition(b"\n")
     if not newline or head != _header(name, payload):
         return None
-    import json
-
     from .cache_reader import from_data
 
     try:
@@ -107,13 +107,11 @@ def write_cache(target: str | None, loaded: tuple[RuleSet, Compiled]) -> None:
     """Store compiled rules at `target`, atomically; skipped when the directory is not private."""
     if target is None:
         return
-    import json
-
     from .cache_format import to_data
 
     base, name = os.path.split(target)
     try:
-        payload = json.dumps(to_data(*loaded), separators=(",", ":")).encode("ascii")
+        entry = entry_bytes(name, to_data(*loaded))
     except Exception:  # noqa: BLE001 - rules the format cannot hold exactly are not cached
         return
     try:
@@ -124,11 +122,17 @@ def write_cache(target: str | None, loaded: tuple[RuleSet, Compiled]) -> None:
     if dir_fd is None:
         return
     try:
-        _store(dir_fd, name, _header(name, payload) + b"\n" + payload)
+        _store(dir_fd, name, entry)
     except OSError:
         pass  # no cache is only slower
     finally:
         os.close(dir_fd)
+
+
+def entry_bytes(name: str, data: Any) -> bytes:
+    """The bytes of the entry file `name` holding `data`: the header line, then the JSON."""
+    payload = json.dumps(data, separators=(",", ":")).encode("ascii")  # ensure_ascii: always ASCII
+    return _header(name, payload) + b"\n" + payload
 
 
 def _supported() -> bool:

@@ -5,7 +5,7 @@ null) by explicit converters; cache_reader.from_data is the inverse.
 Records are lists in the field order of their dataclass (FIELDS names them; a test keeps FIELDS
 and the dataclasses in step). File paths are stored once, in `paths`; a location is
 [path index, line, column]; a Literal names its source Test by its index among its rule's tests
-in pre-order (tests_in), so after reading, compiled literals share their Test objects with the
+in pre-order (condition_tests), so after reading, compiled literals share their Test objects with the
 rules, as after compiling. to_data refuses what it could not give back unchanged (a float, a list
 where a tuple belongs, an unknown answer part) with CacheFormatError: such rules are not cached.
 The as_* checks, shared with the reader, accept exactly one JSON type each.
@@ -73,7 +73,7 @@ class CacheFormatError(ValueError):
     """Data that is not exactly what to_data writes (or a value to_data cannot write)."""
 
 
-def tests_in(cond: Condition) -> list[Test]:
+def condition_tests(cond: Condition) -> list[Test]:
     """The tests of a condition in pre-order (a Literal's source is an index into this list)."""
     out: list[Test] = []
     todo = [cond]
@@ -92,7 +92,7 @@ def to_data(ruleset: RuleSet, compiled: Compiled) -> dict[str, Any]:
     """The cache entry's data for a rule set and its compiled rules."""
     w = _Writer()
     rules = [w.rule(r) for r in ruleset.rules]
-    sources = {r.id: tests_in(r.when) for r in ruleset.rules}
+    sources = {r.id: condition_tests(r.when) for r in ruleset.rules}
     data_ruleset = [
         as_str(ruleset.directory),
         rules,

@@ -20,7 +20,7 @@ from .cache_format import (
     as_plain,
     as_scalar,
     as_str,
-    tests_in,
+    condition_tests,
 )
 from .compiler import Compiled, EngineRule, Literal
 from .errors import Location
@@ -107,7 +107,7 @@ class _Reader:
 
     def compiled(self, x: Any, ruleset: RuleSet) -> Compiled:
         name, definition, engine_rules, depth = _rec(x, 4)
-        sources = {r.id: tests_in(r.when) for r in ruleset.rules}
+        sources = {r.id: condition_tests(r.when) for r in ruleset.rules}
         rules: dict[str, EngineRule] = {}
         for er in _list(engine_rules):
             er_name, rule, alternative, literals, asserts = _rec(er, 5)
