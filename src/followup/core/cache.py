@@ -2,7 +2,7 @@
 the user's cache directory so a cold `followup advise` skips re-reading unchanged rules.
 
 An entry is data only: a header line `followup-rules-cache KEY CHECKSUM` and the JSON of
-cache_format.to_data, read back by cache_format.from_data, which checks every value; nothing in it
+cache_format.to_data, read back by cache_reader.from_data, which checks every value; nothing in it
 is ever executed. KEY hashes the contents of the rule files and of the modules that produce an
 entry (this package's core/*.py), the rules directory's path, the followup, format and Python
 versions: an edit shows in the key whatever its size or modification time. CHECKSUM hashes the
@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - another Python implementation
 
 MAGIC = b"followup-rules-cache"
 MAX_HASHED = 1 << 20  # bytes of one rule file or module (the loader's limit for a rule file)
-MAX_ENTRY = 16 << 20  # bytes of one cache entry (the stock rules take ~40 KB)
+MAX_ENTRY = 16 << 20  # bytes of one cache entry (the stock rules take ~50 KB)
 CODE = os.path.dirname(os.path.abspath(__file__))
 _READ = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
@@ -206,7 +206,10 @@ def _store(dir_fd: int, name: str, data: bytes) -> None:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view) :]
+                written = os.write(fd, view)
+                if not written:
+                    raise OSError(f"nothing written to {tmp}")
+                view = view[written:]
         finally:
             os.close(fd)
         os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)

@@ -5,8 +5,8 @@ null) by explicit converters; cache_reader.from_data is the inverse.
 Records are lists in the field order of their dataclass (FIELDS names them; a test keeps FIELDS
 and the dataclasses in step). File paths are stored once, in `paths`; a location is
 [path index, line, column]; a Literal names its source Test by its index among its rule's tests
-in pre-order (condition_tests), so after reading, compiled literals share their Test objects with the
-rules, as after compiling. to_data refuses what it could not give back unchanged (a float, a list
+in pre-order (condition_tests), so after reading, compiled literals share their Test objects
+with the rules, as after compiling. to_data refuses what it could not give back unchanged (a float, a list
 where a tuple belongs, an unknown answer part) with CacheFormatError: such rules are not cached.
 The as_* checks, shared with the reader, accept exactly one JSON type each.
 """
@@ -20,48 +20,25 @@ from .errors import Location
 from .model import Claim, Condition, Conflict, DateExpr, Rule, RuleSet, Side, Test, Value
 
 FORMAT = 1  # bump on any change to what is written
-FIELDS: dict[type, tuple[str, ...]] = {
-    Location: ("path", "line", "column"),
-    Test: ("fact", "op", "value", "negated", "loc"),
-    Condition: ("kind", "children", "test"),
-    DateExpr: ("fact", "plus_days"),
+FIELDS: dict[type, str] = {  # each record's fields, in order
+    Location: "path line column",
+    Test: "fact op value negated loc",
+    Condition: "kind children test",
+    DateExpr: "fact plus_days",
     Rule: (
-        "id",
-        "topic",
-        "description",
-        "sources",
-        "priority",
-        "overrides",
-        "when",
-        "facts",
-        "answer",
-        "advice",
-        "says",
-        "summary",
-        "decides",
-        "loc",
-        "path",
-    ),  # fmt: skip
-    Side: ("id", "claims", "position"),
-    Conflict: ("id", "question", "sides"),
-    Claim: ("id", "article", "text", "encoded", "reason"),
+        "id topic description sources priority overrides when facts answer advice says summary decides loc "
+        "path"
+    ),
+    Side: "id claims position",
+    Conflict: "id question sides",
+    Claim: "id article text encoded reason",
     RuleSet: (
-        "directory",
-        "rules",
-        "vocabulary",
-        "defaults",
-        "conflicts",
-        "claims",
-        "articles",
-        "unmatched",
-        "no_channel_for",
-        "derived",
-        "digest",
-        "branch_facts",
-    ),  # fmt: skip
-    Literal: ("fact", "op", "value", "source"),
-    EngineRule: ("name", "rule", "alternative", "literals", "asserts"),
-    Compiled: ("name", "definition", "rules", "depth"),
+        "directory rules vocabulary defaults conflicts claims articles unmatched no_channel_for derived "
+        "digest branch_facts"
+    ),
+    Literal: "fact op value source",
+    EngineRule: "name rule alternative literals asserts",
+    Compiled: "name definition rules depth",
 }
 KINDS = ("all", "any", "not", "test")
 SCALAR_KEYS = ("action", "verdict", "contact")  # Rule.answer keys holding one value

@@ -67,7 +67,7 @@ class _Reader:
 
     def rule(self, x: Any) -> Rule:
         (rid, topic, description, sources, priority, overrides, when, facts, answer, advice, says,
-         summary, decides, loc, path) = _rec(x, len(FIELDS[Rule]))  # fmt: skip
+         summary, decides, loc, path) = _rec(x, len(FIELDS[Rule].split()))  # fmt: skip
         parsed_loc = self.loc(loc)
         if parsed_loc is None:
             raise CacheFormatError("a rule without a location")
@@ -81,7 +81,7 @@ class _Reader:
 
     def ruleset(self, x: Any) -> RuleSet:
         (directory, rules, vocabulary, defaults, conflicts, claims, articles, unmatched, no_channel_for,
-         derived, digest, branch_facts) = _rec(x, len(FIELDS[RuleSet]))  # fmt: skip
+         derived, digest, branch_facts) = _rec(x, len(FIELDS[RuleSet].split()))  # fmt: skip
         parsed_conflicts = [
             Conflict(as_str(cid), as_str(question), tuple(_side(s) for s in _list(sides)))
             for cid, question, sides in (_rec(c, 3) for c in _list(conflicts))
