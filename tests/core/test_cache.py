@@ -217,6 +217,18 @@ def test_the_key_follows_the_version_the_code_and_the_rules_directory(tmp_path, 
     assert cache_key(copy_rules(str(tmp_path))) != key
 
 
+def test_the_cache_directory_follows_the_environment(monkeypatch):
+    """FOLLOWUP_CACHE_DIR, else an absolute XDG_CACHE_HOME, else ~/.cache (a relative one is ignored)."""
+    monkeypatch.delenv("FOLLOWUP_CACHE_DIR")
+    monkeypatch.setenv("HOME", "/home/someone")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/var/cache/someone")
+    assert cache.cache_dir() == "/var/cache/someone/followup-advisor"
+    monkeypatch.setenv("XDG_CACHE_HOME", "shared/cache")
+    assert cache.cache_dir() == "/home/someone/.cache/followup-advisor"
+    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", "/tmp/mine")
+    assert cache.cache_dir() == "/tmp/mine"
+
+
 def test_a_rules_file_that_is_a_fifo_gives_no_key(tmp_path):
     """A FIFO among the rule files is not opened for hashing: no key, no wait."""
     rules = copy_rules(str(tmp_path))

@@ -39,9 +39,11 @@ _READ = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def cache_dir() -> str:
-    """$FOLLOWUP_CACHE_DIR, else $XDG_CACHE_HOME/followup-advisor (~/.cache/followup-advisor)."""
+    """$FOLLOWUP_CACHE_DIR, else $XDG_CACHE_HOME/followup-advisor (~/.cache/followup-advisor); a
+    relative XDG_CACHE_HOME is ignored, as the XDG base directory specification says."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
     return os.environ.get("FOLLOWUP_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "followup-advisor"
+        xdg if os.path.isabs(xdg) else os.path.expanduser("~/.cache"), "followup-advisor"
     )
 
 
