@@ -167,8 +167,7 @@ def _entry_elsewhere(tmp_path, target: str, loaded) -> str:
 def test_what_is_not_a_regular_file_at_the_entry_path_is_ignored_without_blocking(
     tmp_path, cache_dir, later, kind
 ):
-    """A FIFO, a directory, a symlink or a device where the entry belongs: the answer comes at once,
-    from the rules, and no temporary file is left behind."""
+    """A FIFO, directory, symlink or device at the entry path: a prompt answer, no temporary file."""
     if kind == "device" and os.geteuid() != 0:
         pytest.skip("making a device node needs root")
     cache_dir.mkdir(mode=0o700)
@@ -351,8 +350,7 @@ print(json.dumps(out, default=str))
 
 
 def test_every_fixture_is_answered_and_explained_alike_with_and_without_the_cache(cache_dir):
-    """Every scenario fixture: the same answer and the same full trace with the cache off, on when
-    it is written, and on when it is read."""
+    """Every fixture: the same answer and full trace with the cache off, being written, and read."""
 
     def run(**env: str) -> dict:
         proc = subprocess.run(
