@@ -160,7 +160,7 @@ def test_compiled_rules_cache_is_used_and_invalidated(tmp_path):
     entries = sorted(cache.iterdir())
     assert len(entries) == 1 and entries[0].name.startswith("rules-")
     assert advise() == first
-    entries[0].write_bytes(b"not a pickle")
+    entries[0].write_bytes(b"not an entry")
     assert advise() == first  # a damaged entry is rebuilt, not trusted
 
     def later(data):

@@ -63,8 +63,8 @@ def rules_dir(explicit: str | None = None) -> str:
 
 def load_advisor(directory: str | None = None) -> Advisor:
     """Load, validate and compile a rules directory (cached per directory in this process, and
-    across processes in the user's cache directory, keyed by the files' names, sizes and
-    modification times: a cold `followup advise` skips re-reading unchanged rules)."""
+    across processes in the user's cache directory, keyed by the files' contents: a cold
+    `followup advise` skips re-reading unchanged rules)."""
     path = os.path.abspath(rules_dir(directory))
     if path not in _cache:
         target = cache_file(path)  # keyed by the files as they are before reading them
@@ -75,7 +75,8 @@ def load_advisor(directory: str | None = None) -> Advisor:
 
             ruleset = load_rules(path)
             loaded = (ruleset, compile_rules(ruleset))
-            write_cache(target, loaded)
+            if target is not None and cache_file(path) == target:  # not edited while being read
+                write_cache(target, loaded)
         ruleset, compiled = loaded
         _cache[path] = Advisor(ruleset, compiled, Evaluator(compiled, path))
     return _cache[path]
