@@ -268,7 +268,9 @@ def test_check_verbose_lists_passing_cases_and_json_is_unchanged_by_it(tmp_path)
     """-v adds a PASS line per passing case; --format json has one entry per case whatever -v says."""
     rules = _edited(tmp_path)
     verbose = run("check", SCENARIOS, "--rules", rules, "-v")
-    assert "PASS " + os.path.join(SCENARIOS, "thank-you.yaml") + "::day-1-still-within-window" in verbose.stdout
+    assert (
+        "PASS " + os.path.join(SCENARIOS, "thank-you.yaml") + "::day-1-still-within-window" in verbose.stdout
+    )
     plain = json.loads(run("check", SCENARIOS, "--rules", rules, "--format", "json").stdout)
     assert plain == json.loads(run("check", SCENARIOS, "--rules", rules, "--format", "json", "-v").stdout)
     assert len(plain["cases"]) == plain["passed"] + plain["failed"] and plain["failed"] > 1
