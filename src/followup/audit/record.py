@@ -20,6 +20,7 @@ COMPARED = (
     "contact",
     "earliest",
     "latest",
+    "window_note",
     "channel",
     "summary",
     "advice",
