@@ -12,9 +12,10 @@ from __future__ import annotations
 import itertools
 import os
 
-from followup.core.compiler import compile_rules, dnf, domains, satisfiable
+from followup.core.compiler import compile_rules
 from followup.core.decide import PARTS
 from followup.core.errors import Diagnostic, FollowupError, Location
+from followup.core.logic import dnf, domains, satisfiable
 from followup.core.model import Rule, RuleSet
 from followup.core.rules import load_rules, rule_file_names
 

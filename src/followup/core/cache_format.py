@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compiler import Compiled, EngineRule, Literal
+from .compiler import Compiled, EngineRule
 from .errors import Location
+from .logic import Literal
 from .model import Claim, Condition, Conflict, DateExpr, Rule, RuleSet, Side, Test, Value
 
 FORMAT = 2  # bump on any change to what is written

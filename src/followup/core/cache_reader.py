@@ -22,8 +22,9 @@ from .cache_format import (
     as_str,
     condition_tests,
 )
-from .compiler import Compiled, EngineRule, Literal
+from .compiler import Compiled, EngineRule
 from .errors import Location
+from .logic import Literal
 from .model import Claim, Condition, Conflict, DateExpr, Rule, RuleSet, Side, Test, Value
 
 

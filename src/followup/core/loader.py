@@ -3,6 +3,10 @@
 Only the YAML core types are built (str, int, float, bool as true/false, null, dates); any other
 tag is refused, so no object is ever constructed from a document. Sizes are bounded: the file, the
 number of values after alias expansion, and the nesting depth.
+
+One module of some 360 lines on purpose: the limits, the parser's configuration, the precheck and
+the tree builder guard one another (every limit is checked before the step it protects runs), and
+a reader of one needs the others in view. flow_depth.py holds the one part that stands alone.
 """
 
 from __future__ import annotations
