@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -18,54 +17,16 @@ from click.testing import CliRunner
 from followup.cli import main
 
 from ..helpers import RULES
-
-BATCH = [sys.executable, "-c", "from followup.cli import batch_command; batch_command()"]
-RENDERED = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<code>[a-z0-9-]+): (?P<msg>.*)$")
-
-
-def scenario(i: int, **extra: Any) -> dict[str, Any]:
-    """A valid scenario whose answer varies with i."""
-    day = 6 + i % 23
-    doc: dict[str, Any] = {
-        "id": f"s{i}",
-        "as_of": f"2026-11-{day:02d}",
-        "interview": {"date": "2026-11-05"},
-        "history": [{"kind": "thank_you", "date": "2026-11-05"}],
-    }
-    if i % 3 == 1 and day > 13:
-        doc["history"].append({"kind": "follow_up", "date": "2026-11-12"})
-    doc.update(extra)
-    return doc
-
-
-def write_lines(path: Any, items: list[Any]) -> str:
-    """Write dicts as JSON lines and bytes/str as they are; returns the path."""
-    with open(path, "wb") as fh:
-        for item in items:
-            if isinstance(item, dict):
-                item = json.dumps(item)
-            fh.write(item if isinstance(item, bytes) else item.encode("utf-8"))
-            fh.write(b"\n")
-    return str(path)
-
-
-def batch(
-    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[bytes]:
-    rules = [] if "--rules" in args else ["--rules", RULES]
-    return subprocess.run(
-        BATCH + list(args) + rules + ["-q"],
-        input=stdin,
-        capture_output=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        check=False,
-    )
-
-
-def results(path: Any) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
+from .helpers import (
+    BATCH,
+    RENDERED,
+    batch,
+    complete_lines,
+    results,
+    results_of_clean_run,
+    scenario,
+    write_lines,
+)
 
 
 def advise_json(tmp_path: Any, doc: dict[str, Any]) -> dict[str, Any]:
@@ -245,12 +206,6 @@ def test_stdin_input_and_as_of_for_every_record(tmp_path):
     assert {r["answer"]["as_of"] for r in got} == {"2026-11-27"}
 
 
-def complete_lines(path: Any) -> list[dict[str, Any]]:
-    data = path.read_bytes() if path.exists() else b""
-    assert data == b"" or data.endswith(b"\n"), "a partial line was left in OUTPUT"
-    return [json.loads(line) for line in data.splitlines()]
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_an_interrupted_run_keeps_complete_lines_and_resume_finishes_it_exactly_once(tmp_path, big, sig):
     """A run killed midway leaves only complete lines; --resume drops a torn line and finishes each line once."""
@@ -309,13 +264,6 @@ def test_a_crashing_worker_costs_only_the_record_it_was_on(tmp_path, workers):
     assert "139" in crashed[0]["error"]["message"]
     clean = results_of_clean_run(tmp_path, src)
     assert [r for r in got if r["line"] != 151] == [r for r in clean if r["line"] != 151]
-
-
-def results_of_clean_run(tmp_path: Any, src: str) -> list[dict[str, Any]]:
-    out = tmp_path / "clean.jsonl"
-    if not out.exists():
-        assert batch(src, "-o", str(out), "--workers", "2").returncode == 0
-    return results(out)
 
 
 # The supervisor's peak is VmHWM (ru_maxrss of a process started by fork+exec also counts the
