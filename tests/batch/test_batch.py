@@ -3,6 +3,7 @@ exit codes, stdin, interruption and --resume, crashing workers, flat memory."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -299,3 +300,92 @@ def test_peak_memory_does_not_grow_with_the_input(tmp_path):
     big_own, big_workers = peak_kb(tmp_path, 20_000)
     assert big_own < small_own + 12_000, (small_own, big_own)
     assert big_workers < small_workers + 12_000, (small_workers, big_workers)
+
+
+SURROGATE_HINT = "write the character itself, or both halves of its surrogate pair"
+
+
+def test_a_lone_surrogate_escape_is_a_located_not_utf8_error_that_keeps_the_id(tmp_path):
+    """A \\ud800-style escape without its other half (in a value or a key) is `not-utf8` at the escape, id kept; pairs and escaped backslashes are read."""
+    valid = '"as_of": "2026-11-20", "interview": {"date": "2026-11-05"}'
+    bad = [
+        ('{"id": "v", "company": {"name": "A\\ud800B"}, ' + valid + "}", "\\ud800"),
+        ('{"id": "k", "\\uDC00": 1, ' + valid + "}", "\\uDC00"),
+        ('{"id": "r", "position": {"title": "\\udfff\\ud83d"}, ' + valid + "}", "\\udfff"),
+        ('{"id": "\\ud83dx", ' + valid + "}", "\\ud83d"),
+    ]
+    good = [
+        '{"id": "p", "company": {"name": "\\ud83d\\ude00"}, ' + valid + "}",
+        '{"id": "e", "company": {"name": "\\\\ud800"}, ' + valid + "}",
+    ]
+    src = write_lines(tmp_path / "in.jsonl", [text for text, _ in bad] + good)
+    run = batch(src, "--workers", "1")
+    assert run.returncode == 1, run.stderr
+    got = [json.loads(line) for line in run.stdout.decode("utf-8").splitlines()]
+    for k, (text, escape) in enumerate(bad):
+        message = f"{escape} escapes a lone UTF-16 surrogate, which is not a character and has no UTF-8 form"
+        assert got[k]["id"] == json.loads(text)["id"]
+        assert got[k]["error"] == {
+            "code": "not-utf8",
+            "message": message,
+            "diagnostics": [
+                {
+                    "path": src,
+                    "line": k + 1,
+                    "column": text.index(escape) + 1,
+                    "level": "error",
+                    "code": "not-utf8",
+                    "message": message,
+                    "hint": SURROGATE_HINT,
+                }
+            ],
+        }
+    assert [(r["id"], r["answer"]["action"]) for r in got[len(bad) :]] == [
+        ("p", "send_follow_up"),
+        ("e", "send_follow_up"),
+    ]
+
+
+def test_an_internal_error_keeps_the_line_and_id_of_its_record(monkeypatch):
+    """A bug while answering one record (here evaluate raising OverflowError) is that record's internal-error, with its line and id."""
+    from followup.batch.answer import Context, answer_line
+    from followup.core.advisor import load_advisor
+
+    advisor = load_advisor(RULES)
+
+    def broken(scenario: Any) -> Any:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(advisor, "evaluate", broken)
+    ctx = Context("in.jsonl", None, None, dt.date(2026, 11, 20))
+    is_error, out = answer_line(advisor, ctx, 7, json.dumps(scenario(3)).encode())
+    message = "OverflowError: date value out of range"
+    assert is_error
+    assert json.loads(out) == {
+        "line": 7,
+        "id": "s3",
+        "error": {
+            "code": "internal-error",
+            "message": message,
+            "diagnostics": [
+                {
+                    "path": "in.jsonl",
+                    "line": 7,
+                    "column": 1,
+                    "level": "error",
+                    "code": "internal-error",
+                    "message": message,
+                    "hint": None,
+                }
+            ],
+        },
+    }
+
+
+def test_a_scenario_at_the_end_of_the_calendar_keeps_its_line_and_id(tmp_path):
+    """Interview and as_of on 9999-12-31: whether it is answered or an error, the record keeps its line and id."""
+    doc = {"id": "edge", "as_of": "9999-12-31", "interview": {"date": "9999-12-31"}}
+    run = batch(write_lines(tmp_path / "in.jsonl", [doc]), "--workers", "1")
+    assert run.returncode in (0, 1), run.stderr
+    [record] = [json.loads(line) for line in run.stdout.decode("utf-8").splitlines()]
+    assert (record["line"], record["id"]) == (1, "edge")

@@ -89,7 +89,7 @@ def _serve(conn: Connection, advisor: Advisor, ctx: Context, crash_id: str | Non
             except MemoryError:  # the engine is poisoned after this (fault 2): start afresh
                 os._exit(70)
             except Exception as exc:  # noqa: BLE001 - one record's bug is that record's error
-                is_error, out = True, internal_error(ctx, line, exc)
+                is_error, out = True, internal_error(ctx, line, exc, None)
             conn.send((line, is_error, out))
 
 
