@@ -18,7 +18,7 @@ RENDERED = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<co
 
 # Test-only patches, applied in the batch process before it starts; the workers are forked from
 # it (Linux), so they carry the patches too. Nothing here is read from data.
-SHORT_TIMEOUT = "import followup.batch.supervisor as _s\n_s.RECORD_TIMEOUT = 1.0\n"
+SHORT_TIMEOUT = "import followup.batch.supervisor as _s\n_s.RECORD_TIMEOUT = 2.0\n"
 STOP_ON_ID = (
     "import os, signal\n"
     "import followup.batch.workers as _w\n"
@@ -28,6 +28,19 @@ STOP_ON_ID = (
     "        os.kill(os.getpid(), signal.SIGSTOP)\n"
     "    return _answer(advisor, ctx, line, data, *rest)\n"
     "_w.answer_line = _stop_on\n"
+)
+BUSY_ON_ID = (  # % (id, marker path): announce the record, then spend 0.6 s of CPU on it
+    "import os, time\n"
+    "import followup.batch.workers as _w\n"
+    "_answer_busy = _w.answer_line\n"
+    "def _busy_on(advisor, ctx, line, data, *rest):\n"
+    '    if b\'"id": "%s"\' in data:\n'
+    "        open(%r, 'w').close()\n"
+    "        start = time.process_time()\n"
+    "        while time.process_time() - start < 0.6:\n"
+    "            pass\n"
+    "    return _answer_busy(advisor, ctx, line, data, *rest)\n"
+    "_w.answer_line = _busy_on\n"
 )
 RULES_NEVER_LOAD = (
     "import time\nimport followup.core.advisor as _a\n_a.load_advisor = lambda *a, **k: time.sleep(3600)\n"
@@ -68,17 +81,21 @@ def write_lines(path: Any, items: list[Any]) -> str:
 
 def batch(
     *args: str,
-    stdin: bytes | None = None,
+    stdin: Any = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
     command: list[str] | None = None,
     **popen: Any,
 ) -> subprocess.CompletedProcess[bytes]:
+    """Run batch to its end; stdin: bytes to send, or an open file to read it from."""
     rules = [] if "--rules" in args else ["--rules", RULES]
+    if stdin is not None and not isinstance(stdin, bytes):
+        popen["stdin"], stdin = stdin, None
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
     return subprocess.run(
         (command or BATCH) + list(args) + rules + ["-q"],
         input=stdin,
-        capture_output=True,
         env={**os.environ, **(env or {})},
         timeout=timeout,
         check=False,
