@@ -4,6 +4,7 @@ already answered), --as-of and rules; OUTPUT.resume records them. A write that f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import resource
@@ -184,3 +185,23 @@ def test_a_write_that_fails_part_way_keeps_only_complete_lines_and_resume_finish
     run = batch(src, "-o", str(out), "--workers", "2", "--resume")
     assert run.returncode == 1, run.stderr
     assert complete_lines(out) == reference
+
+
+def test_a_resume_record_that_cannot_be_written_is_reported_once_and_tried_again(tmp_path, capsys):
+    """OUTPUT.resume that cannot be written: one warning on stderr; a later save, once it can, writes it."""
+    from followup.batch.io import Input
+    from followup.batch.resume import Tracker
+
+    side = tmp_path / "missing" / "out.jsonl.resume"
+    source = Input(0, "in.jsonl", os.stat(tmp_path))
+    tracker = Tracker(str(side), 0o640, source, None, dt.date(2026, 11, 20), "sha256:ab", "/rules")
+    tracker.save(0)
+    tracker.save(0)
+    assert capsys.readouterr().err == (
+        f"{side}:1:1: warning: resume-record: cannot write the resume record (No such file or directory); "
+        "--resume cannot continue from results written while it cannot\n"
+    )
+    side.parent.mkdir()
+    tracker.save(0)
+    assert json.loads(side.read_text())["today"] == "2026-11-20"
+    assert side.stat().st_mode & 0o777 == 0o640

@@ -135,7 +135,8 @@ def check_rules(record: Record, digest: str, rules: str) -> None:
 
 class Tracker:
     """Keeps OUTPUT.resume up to date: add() each result line's input digest as it goes to
-    OUTPUT, save() once OUTPUT is fsynced. A record that cannot be written is reported once."""
+    OUTPUT, save() once OUTPUT is fsynced. A record that cannot be written is reported once (and
+    tried again at each save)."""
 
     def __init__(
         self,
@@ -191,8 +192,6 @@ class Tracker:
         return skipped
 
     def save(self, output_bytes: int) -> None:
-        if self.failed:
-            return
         record = Record(
             FORMAT,
             self.source,
@@ -208,16 +207,18 @@ class Tracker:
             write_atomically(
                 self.path, (json.dumps(asdict(record), indent=1) + "\n").encode("utf-8"), self.mode
             )
-        except OSError as exc:
-            self.failed = True
-            why = exc.strerror or str(exc)
-            warning = Diagnostic(
-                Location(self.path),
-                "resume-record",
-                f"cannot write the resume record ({why}); --resume cannot continue this run",
-                level="warning",
-            )
-            sys.stderr.write(warning.render() + "\n")
+        except OSError as exc:  # tried again at the next fsync; reported once
+            if not self.failed:
+                self.failed = True
+                why = exc.strerror or str(exc)
+                warning = Diagnostic(
+                    Location(self.path),
+                    "resume-record",
+                    f"cannot write the resume record ({why}); "
+                    "--resume cannot continue from results written while it cannot",
+                    level="warning",
+                )
+                sys.stderr.write(warning.render() + "\n")
 
 
 def write_atomically(path: str, data: bytes, mode: int) -> None:
