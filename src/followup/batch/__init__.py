@@ -22,8 +22,9 @@ Files: INPUT must be a regular file (`-` reads stdin, whatever it is: a file, a 
 a FIFO, socket, device or directory is refused at once (`not-a-file`), never opened for a read
 that could block. OUTPUT is opened without truncating it and refused when it is INPUT under any
 name (a link, a relative path, stdin or stdout redirected to it: `output-is-input`) or when
-another run holds its lock (`output-locked`: flock, held for the whole run); only then is it
-truncated (or, with --resume, cut back to what OUTPUT.resume vouches for).
+another run holds its lock (`output-locked`: flock, held for the whole run, where the file
+system has it); only then is it truncated (or, with --resume, cut back to what OUTPUT.resume
+vouches for).
 
 Design (shared/durable-rules.md: the engine can kill its process):
 - this process, the supervisor, never evaluates anything. N worker processes each load the Advisor
