@@ -418,8 +418,9 @@ def init(directory: str) -> None:
     "--resume",
     is_flag=True,
     default=False,
-    help="continue an interrupted run into the same OUTPUT: keep its complete lines, "
-    "answer the input lines after the last one",
+    help="continue an interrupted run into the same OUTPUT: keep the results OUTPUT.resume vouches "
+    "for and answer the input lines after them; refused when INPUT's answered lines, --as-of or "
+    "the rules changed",
 )
 @click.option("-q", "--quiet", is_flag=True, default=False, help="no progress bar")
 def batch_command(
@@ -433,8 +434,9 @@ def batch_command(
 ) -> None:
     """Answer many scenarios. INPUT is JSON Lines, one scenario object per line (- for stdin);
     the output has one JSON line per input line, in input order: {"line", "id", "answer"} or
-    {"line", "id", "error"}. Exit 0 all answered, 1 some records were errors, 2 unusable
-    invocation; 130/143 when interrupted (run again with --resume)."""
+    {"line", "id", "error"}. With -o, OUTPUT.resume beside it records what --resume needs.
+    Exit 0 all answered, 1 some records were errors, 2 unusable invocation (or OUTPUT could not
+    be written); 130/143 when interrupted (run again with --resume)."""
     from followup.batch.run import run_batch
 
     sys.exit(run_batch(input_path, output_path, workers, as_of, rules, resume, quiet))

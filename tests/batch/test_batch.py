@@ -3,9 +3,9 @@ exit codes, stdin, interruption and --resume, crashing workers, flat memory."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -18,54 +18,16 @@ from click.testing import CliRunner
 from followup.cli import main
 
 from ..helpers import RULES
-
-BATCH = [sys.executable, "-c", "from followup.cli import batch_command; batch_command()"]
-RENDERED = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<code>[a-z0-9-]+): (?P<msg>.*)$")
-
-
-def scenario(i: int, **extra: Any) -> dict[str, Any]:
-    """A valid scenario whose answer varies with i."""
-    day = 6 + i % 23
-    doc: dict[str, Any] = {
-        "id": f"s{i}",
-        "as_of": f"2026-11-{day:02d}",
-        "interview": {"date": "2026-11-05"},
-        "history": [{"kind": "thank_you", "date": "2026-11-05"}],
-    }
-    if i % 3 == 1 and day > 13:
-        doc["history"].append({"kind": "follow_up", "date": "2026-11-12"})
-    doc.update(extra)
-    return doc
-
-
-def write_lines(path: Any, items: list[Any]) -> str:
-    """Write dicts as JSON lines and bytes/str as they are; returns the path."""
-    with open(path, "wb") as fh:
-        for item in items:
-            if isinstance(item, dict):
-                item = json.dumps(item)
-            fh.write(item if isinstance(item, bytes) else item.encode("utf-8"))
-            fh.write(b"\n")
-    return str(path)
-
-
-def batch(
-    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[bytes]:
-    rules = [] if "--rules" in args else ["--rules", RULES]
-    return subprocess.run(
-        BATCH + list(args) + rules + ["-q"],
-        input=stdin,
-        capture_output=True,
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        check=False,
-    )
-
-
-def results(path: Any) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
+from .helpers import (
+    BATCH,
+    RENDERED,
+    batch,
+    complete_lines,
+    results,
+    results_of_clean_run,
+    scenario,
+    write_lines,
+)
 
 
 def advise_json(tmp_path: Any, doc: dict[str, Any]) -> dict[str, Any]:
@@ -92,19 +54,6 @@ def batch_diagnostics(record: dict[str, Any]) -> list[tuple[int, str, str]]:
         (d["column"], d["code"], d["message"] + (f" ({d['hint']})" if d["hint"] else ""))
         for d in record["error"]["diagnostics"]
     ]
-
-
-@pytest.fixture(scope="module")
-def big(tmp_path_factory: Any) -> tuple[str, list[dict[str, Any]]]:
-    """3,000 records and the results of an uninterrupted run over them."""
-    base = tmp_path_factory.mktemp("big")
-    items: list[Any] = [scenario(i) for i in range(3000)]
-    items[1234] = '{"id": "bad", "interview": {"date": "2026-11-05"}, "as_of": "2026-11-01"}'
-    src = write_lines(base / "in.jsonl", items)
-    out = base / "reference.jsonl"
-    run = batch(src, "-o", str(out), "--workers", "2")
-    assert run.returncode == 1, run.stderr
-    return src, results(out)
 
 
 def test_results_come_in_input_order_with_line_numbers_ids_and_the_advise_answer(tmp_path):
@@ -245,12 +194,6 @@ def test_stdin_input_and_as_of_for_every_record(tmp_path):
     assert {r["answer"]["as_of"] for r in got} == {"2026-11-27"}
 
 
-def complete_lines(path: Any) -> list[dict[str, Any]]:
-    data = path.read_bytes() if path.exists() else b""
-    assert data == b"" or data.endswith(b"\n"), "a partial line was left in OUTPUT"
-    return [json.loads(line) for line in data.splitlines()]
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
 def test_an_interrupted_run_keeps_complete_lines_and_resume_finishes_it_exactly_once(tmp_path, big, sig):
     """A run killed midway leaves only complete lines; --resume drops a torn line and finishes each line once."""
@@ -287,8 +230,9 @@ def test_resume_of_a_finished_run_changes_nothing(tmp_path, big):
     """--resume on a complete OUTPUT answers nothing more and reports the kept error records."""
     src, reference = big
     out = tmp_path / "out.jsonl"
-    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reference), encoding="utf-8")
+    assert batch(src, "-o", str(out), "--workers", "2").returncode == 1
     before = out.read_bytes()
+    assert results(out) == reference
     run = batch(src, "-o", str(out), "--resume")
     assert run.returncode == 1, run.stderr
     assert out.read_bytes() == before
@@ -309,13 +253,6 @@ def test_a_crashing_worker_costs_only_the_record_it_was_on(tmp_path, workers):
     assert "139" in crashed[0]["error"]["message"]
     clean = results_of_clean_run(tmp_path, src)
     assert [r for r in got if r["line"] != 151] == [r for r in clean if r["line"] != 151]
-
-
-def results_of_clean_run(tmp_path: Any, src: str) -> list[dict[str, Any]]:
-    out = tmp_path / "clean.jsonl"
-    if not out.exists():
-        assert batch(src, "-o", str(out), "--workers", "2").returncode == 0
-    return results(out)
 
 
 # The supervisor's peak is VmHWM (ru_maxrss of a process started by fork+exec also counts the
@@ -351,3 +288,92 @@ def test_peak_memory_does_not_grow_with_the_input(tmp_path):
     big_own, big_workers = peak_kb(tmp_path, 20_000)
     assert big_own < small_own + 12_000, (small_own, big_own)
     assert big_workers < small_workers + 12_000, (small_workers, big_workers)
+
+
+SURROGATE_HINT = "write the character itself, or both halves of its surrogate pair"
+
+
+def test_a_lone_surrogate_escape_is_a_located_not_utf8_error_that_keeps_the_id(tmp_path):
+    """A \\ud800-style escape without its other half (in a value or a key) is `not-utf8` at the escape, id kept; pairs and escaped backslashes are read."""
+    valid = '"as_of": "2026-11-20", "interview": {"date": "2026-11-05"}'
+    bad = [
+        ('{"id": "v", "company": {"name": "A\\ud800B"}, ' + valid + "}", "\\ud800"),
+        ('{"id": "k", "\\uDC00": 1, ' + valid + "}", "\\uDC00"),
+        ('{"id": "r", "position": {"title": "\\udfff\\ud83d"}, ' + valid + "}", "\\udfff"),
+        ('{"id": "\\ud83dx", ' + valid + "}", "\\ud83d"),
+    ]
+    good = [
+        '{"id": "p", "company": {"name": "\\ud83d\\ude00"}, ' + valid + "}",
+        '{"id": "e", "company": {"name": "\\\\ud800"}, ' + valid + "}",
+    ]
+    src = write_lines(tmp_path / "in.jsonl", [text for text, _ in bad] + good)
+    run = batch(src, "--workers", "1")
+    assert run.returncode == 1, run.stderr
+    got = [json.loads(line) for line in run.stdout.decode("utf-8").splitlines()]
+    for k, (text, escape) in enumerate(bad):
+        message = f"{escape} escapes a lone UTF-16 surrogate, which is not a character and has no UTF-8 form"
+        assert got[k]["id"] == json.loads(text)["id"]
+        assert got[k]["error"] == {
+            "code": "not-utf8",
+            "message": message,
+            "diagnostics": [
+                {
+                    "path": src,
+                    "line": k + 1,
+                    "column": text.index(escape) + 1,
+                    "level": "error",
+                    "code": "not-utf8",
+                    "message": message,
+                    "hint": SURROGATE_HINT,
+                }
+            ],
+        }
+    assert [(r["id"], r["answer"]["action"]) for r in got[len(bad) :]] == [
+        ("p", "send_follow_up"),
+        ("e", "send_follow_up"),
+    ]
+
+
+def test_an_internal_error_keeps_the_line_and_id_of_its_record(monkeypatch):
+    """A bug while answering one record (here evaluate raising OverflowError) is that record's internal-error, with its line and id."""
+    from followup.batch.answer import Context, answer_line
+    from followup.core.advisor import load_advisor
+
+    advisor = load_advisor(RULES)
+
+    def broken(scenario: Any) -> Any:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(advisor, "evaluate", broken)
+    ctx = Context("in.jsonl", None, None, dt.date(2026, 11, 20))
+    is_error, out = answer_line(advisor, ctx, 7, json.dumps(scenario(3)).encode())
+    message = "OverflowError: date value out of range"
+    assert is_error
+    assert json.loads(out) == {
+        "line": 7,
+        "id": "s3",
+        "error": {
+            "code": "internal-error",
+            "message": message,
+            "diagnostics": [
+                {
+                    "path": "in.jsonl",
+                    "line": 7,
+                    "column": 1,
+                    "level": "error",
+                    "code": "internal-error",
+                    "message": message,
+                    "hint": None,
+                }
+            ],
+        },
+    }
+
+
+def test_a_scenario_at_the_end_of_the_calendar_keeps_its_line_and_id(tmp_path):
+    """Interview and as_of on 9999-12-31: whether it is answered or an error, the record keeps its line and id."""
+    doc = {"id": "edge", "as_of": "9999-12-31", "interview": {"date": "9999-12-31"}}
+    run = batch(write_lines(tmp_path / "in.jsonl", [doc]), "--workers", "1")
+    assert run.returncode in (0, 1), run.stderr
+    [record] = [json.loads(line) for line in run.stdout.decode("utf-8").splitlines()]
+    assert (record["line"], record["id"]) == (1, "edge")

@@ -83,6 +83,24 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
+
+
+def lone_surrogate(text: str) -> tuple[int, str] | None:
+    """(column, escape) of the first \\uXXXX escape of half a UTF-16 surrogate pair without its
+    other half, in a line that is valid JSON (where every backslash starts an escape)."""
+    high: re.Match[str] | None = None
+    for m in _ESCAPE.finditer(text):
+        unit = int(m.group(1), 16) if m.group(1) else -1
+        if high is not None and not (0xDC00 <= unit <= 0xDFFF and m.start() == high.end()):
+            return high.start() + 1, high.group(0)
+        if high is not None:  # a pair
+            high = None
+        elif 0xD800 <= unit <= 0xDBFF:
+            high = m
+        elif 0xDC00 <= unit <= 0xDFFF:
+            return m.start() + 1, m.group(0)
+    return (high.start() + 1, high.group(0)) if high is not None else None
 
 
 def load_json(source: str, line: int, text: str) -> tuple[Any, bool]:
@@ -113,6 +131,25 @@ def load_json(source: str, line: int, text: str) -> tuple[Any, bool]:
         and not _SURROGATE_ESCAPE.search(text)
     )
     return obj, fast
+
+
+def refuse_lone_surrogates(source: str, line: int, text: str) -> None:
+    """A lone surrogate escape makes text that cannot be UTF-8: `not-utf8`, as a byte that is not
+    UTF-8 would be (advise's YAML reader stops at it with a yaml-syntax error instead)."""
+    lone = lone_surrogate(text) if _SURROGATE_ESCAPE.search(text) else None
+    if lone is not None:
+        column, escape = lone
+        raise FollowupError(
+            [
+                Diagnostic(
+                    Location(source, line, column),
+                    "not-utf8",
+                    f"{escape} escapes a lone UTF-16 surrogate, "
+                    "which is not a character and has no UTF-8 form",
+                    "write the character itself, or both halves of its surrogate pair",
+                )
+            ]
+        )
 
 
 def load_tree(source: str, text: str, obj: Any) -> Node:
@@ -147,6 +184,8 @@ def answer_line(
         text = decode_line(ctx.source, line, data)
         obj, fast = load_json(ctx.source, line, text)
         crash_if_asked(obj, crash_id)
+        if not fast:
+            refuse_lone_surrogates(ctx.source, line, text)
         scenario = validate_fast(advisor, ctx, line, obj) if fast else None
         if scenario is None:  # read and validate as advise does, for its exact diagnostics
             node = load_tree(ctx.source, text, obj)
@@ -155,6 +194,10 @@ def answer_line(
         return False, answer_record(line, record_id(obj), rec.to_json())
     except FollowupError as exc:
         return True, error_record(line, record_id(obj), relocate(exc.diagnostics, ctx.source, line))
+    except MemoryError:  # the worker starts afresh (workers._serve)
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug on one record is that record's error, id kept
+        return True, internal_error(ctx, line, exc, record_id(obj))
 
 
 def validate_fast(advisor: Advisor, ctx: Context, line: int, obj: Any) -> Scenario | None:
@@ -168,9 +211,9 @@ def validate_fast(advisor: Advisor, ctx: Context, line: int, obj: Any) -> Scenar
         return None
 
 
-def internal_error(ctx: Context, line: int, exc: BaseException) -> bytes:
+def internal_error(ctx: Context, line: int, exc: BaseException, rid: str | int | None) -> bytes:
     return error_record(
         line,
-        None,
+        rid,
         [Diagnostic(Location(ctx.source, line, 1), "internal-error", f"{type(exc).__name__}: {exc}")],
     )

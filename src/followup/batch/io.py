@@ -1,26 +1,21 @@
-"""`followup batch` input and output: INPUT's lines as Jobs, result records, OUTPUT written as
-complete lines only (and read back for --resume), the progress line; and Fatal, the error that
-ends a run with exit status 2. Everything here runs in the supervisor except the record encoding,
-which the workers use too."""
+"""`followup batch` records and input: Fatal (the error that ends a run with exit status 2), the
+result records, INPUT opened (a regular file, or stdin) and read as Jobs. Everything here runs in
+the supervisor except the record encoding, which the workers use too."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import sys
-import time
-from collections.abc import Callable
+import select
+import stat
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 from followup.core.errors import Diagnostic, Location
 
-FLUSH_BYTES = 64 << 10
-FLUSH_SECONDS = 0.25
-FSYNC_SECONDS = 1.0
 ERROR_MARK = b', "error": {"code": '  # how an error record looks in OUTPUT (see error_record)
 STDIN, STDOUT = "<stdin>", "<stdout>"
+READ_SIZE = 1 << 18
 
 
 class Fatal(Exception):
@@ -31,8 +26,15 @@ class Fatal(Exception):
         self.lines = lines
 
 
-def fatal(path: str, code: str, message: str) -> Fatal:
-    return Fatal([Diagnostic(Location(path), code, message).render()])
+def fatal(path: str, code: str, message: str, hint: str = "") -> Fatal:
+    return Fatal([Diagnostic(Location(path), code, message, hint).render()])
+
+
+def wait_for(fd: int, seconds: float, write: bool = False) -> bool:
+    """Whether `fd` can be read (or written) within `seconds` (poll: any descriptor number)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT if write else select.POLLIN)
+    return bool(poller.poll(seconds * 1000))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,7 +45,7 @@ def dump_record(doc: dict[str, Any]) -> bytes:
     """One result as one complete JSON line (UTF-8; escaped ASCII if the text cannot be UTF-8)."""
     try:
         return (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a \\ud800 escape
+    except UnicodeEncodeError:  # a lone surrogate from a \\ud800 escape (e.g. in the id)
         return (json.dumps(doc) + "\n").encode("ascii")
 
 
@@ -75,266 +77,185 @@ def record_id(obj: Any) -> str | int | None:
 # ---------------------------------------------------------------------------------------------
 # input
 
+KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
-def open_input(path: str) -> tuple[BinaryIO, str, int | None]:
-    """INPUT ("-" for stdin) -> (binary stream, name for diagnostics, size when a regular file)."""
+
+@dataclass
+class Input:
+    """INPUT, open: its file descriptor, its name in diagnostics, its identity and size."""
+
+    fd: int
+    name: str
+    st: os.stat_result
+
+    @property
+    def regular(self) -> bool:
+        return stat.S_ISREG(self.st.st_mode)
+
+    @property
+    def size(self) -> int | None:
+        return self.st.st_size if self.regular else None
+
+    def close(self) -> None:
+        if self.fd != 0:
+            os.close(self.fd)
+
+
+def not_regular(path: str, st: os.stat_result) -> Fatal | None:
+    """The refusal of a path that is not a regular file (None when it is one)."""
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return fatal(path, "not-a-file", "is a directory, not a file")
+    kind = KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
+    return fatal(
+        path,
+        "not-a-file",
+        f"is {kind}, not a regular file",
+        "to read from a pipe or a device, give - and redirect it to stdin",
+    )
+
+
+def open_input(path: str) -> Input:
+    """INPUT: "-" is stdin, whatever it is (a file, a pipe, a terminal); a path must name a
+    regular file. Looked at before it is opened, and opened without blocking (a FIFO would block
+    open() until a writer came), then looked at again through the descriptor."""
     if path == "-":
-        stream = sys.stdin.buffer
-        return stream, STDIN, _regular_size(stream)
+        try:
+            return Input(0, STDIN, os.fstat(0))
+        except OSError as exc:
+            raise fatal(STDIN, "unreadable", exc.strerror or str(exc)) from None
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the caller
+        refusal = not_regular(path, os.stat(path))
+        if refusal:
+            raise refusal
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise fatal(path, "no-such-file", "file not found") from None
-    except IsADirectoryError:
-        raise fatal(path, "not-a-file", "is a directory, not a file") from None
     except OSError as exc:
         raise fatal(path, "unreadable", exc.strerror or str(exc)) from None
-    return fh, path, _regular_size(fh)
-
-
-def _regular_size(stream: Any) -> int | None:
-    import stat
-
-    try:
-        st = os.fstat(stream.fileno())
-    except (OSError, AttributeError, ValueError):
-        return None
-    return st.st_size if stat.S_ISREG(st.st_mode) else None
+    st = os.fstat(fd)
+    refusal = not_regular(path, st)
+    if refusal:  # replaced between the two looks
+        os.close(fd)
+        raise refusal
+    os.set_blocking(fd, True)
+    return Input(fd, path, st)
 
 
 @dataclass
 class Job:
-    """One input line on its way: its number, its bytes, its size in INPUT (for progress)."""
+    """One input line on its way: its number, its bytes, its size in INPUT (for progress), and a
+    digest of its bytes (for --resume: resume.Tracker)."""
 
     line: int
     data: bytes
     size: int
+    digest: bytes
     too_long: bool = False
 
 
 class Reader:
-    """INPUT's lines as Jobs, one at a time, each at most `limit` bytes in memory."""
+    """INPUT's lines as Jobs, one at a time, each at most `limit` bytes in memory. It never blocks:
+    when INPUT is a pipe or a terminal and no whole line has arrived yet, pull() returns None with
+    `starved` set (wait for `fd` to be readable and pull again)."""
 
-    def __init__(self, stream: BinaryIO, name: str):
+    def __init__(self, source: Input):
         from followup.core.loader import MAX_BYTES  # advise's limit for one file is batch's for one line
 
-        self.stream = stream
-        self.name = name
+        self.fd = source.fd
+        self.name = source.name
+        self.regular = source.regular
         self.max_bytes = MAX_BYTES
         self.limit = MAX_BYTES + 3  # a longest line plus "\r\n", and one byte to see it is longer
+        self.buffer = bytearray()
+        self.pos = 0  # where the unread part of buffer starts
+        self.eof = False
+        self.long: Any = None  # the digest of a too-long line being skipped
+        self.long_size = 0
         self.next_line = 1
         self.exhausted = False
+        self.starved = False
 
-    def _read(self) -> bytes:
+    def _fill(self) -> bool:
+        """Read what INPUT has now; False when nothing is there yet (a silent pipe)."""
+        if not self.regular and not wait_for(self.fd, 0):
+            self.starved = True
+            return False
         try:
-            return self.stream.readline(self.limit)
+            data = os.read(self.fd, READ_SIZE)
+        except BlockingIOError:
+            self.starved = True
+            return False
         except OSError as exc:
             raise fatal(self.name, "unreadable", exc.strerror or str(exc)) from None
-
-    def _raw(self) -> tuple[bytes, int, bool] | None:
-        """(line without its terminator, bytes it took in INPUT, whether it was too long)."""
-        data = self._read()
-        if not data:
-            return None
-        size = len(data)
-        if len(data) == self.limit and not data.endswith(b"\n"):
-            while True:  # too long: skip the rest of it without keeping it
-                more = self._read()
-                size += len(more)
-                if not more or more.endswith(b"\n"):
-                    return b"", size, True
-        if data.endswith(b"\n"):
-            data = data[:-1]
-        if data.endswith(b"\r"):
-            data = data[:-1]
-        return data, size, len(data) > self.max_bytes
+        self.starved = False
+        if self.pos > READ_SIZE:
+            del self.buffer[: self.pos]
+            self.pos = 0
+        self.buffer += data
+        self.eof = not data
+        return True
 
     def pull(self) -> Job | None:
-        if self.exhausted:
+        """The next line; None at the end (`exhausted`) or, from a pipe, when none is whole yet."""
+        while not self.exhausted:
+            if self.long is not None:
+                job = self._skip_long()
+            else:
+                job = self._line()
+            if job is not None:
+                return job
+            if self.eof:
+                self.exhausted = True
+            elif not self._fill():
+                return None
+        return None
+
+    def _line(self) -> Job | None:
+        end = self.buffer.find(b"\n", self.pos, self.pos + self.limit)
+        if end < 0:
+            if len(self.buffer) - self.pos >= self.limit:  # too long: skip it without keeping it
+                self.long = _hasher()
+                self.long_size = 0
+                return self._skip_long()
+            if not self.eof or self.pos == len(self.buffer):
+                return None
+            end = len(self.buffer) - 1  # a last line without "\n"
+            raw = bytes(self.buffer[self.pos :])
+        else:
+            raw = bytes(self.buffer[self.pos : end + 1])
+        self.pos = end + 1
+        data = raw[:-1] if raw.endswith(b"\n") else raw
+        if data.endswith(b"\r"):
+            data = data[:-1]
+        if len(data) > self.max_bytes:
+            return self._job(b"", len(raw), _hasher(raw).digest(), True)
+        return self._job(data, len(raw), _hasher(data).digest())
+
+    def _skip_long(self) -> Job | None:
+        end = self.buffer.find(b"\n", self.pos)
+        stop = len(self.buffer) if end < 0 else end + 1
+        self.long.update(memoryview(self.buffer)[self.pos : stop])
+        self.long_size += stop - self.pos
+        self.pos = stop
+        if end < 0 and not self.eof:
             return None
-        raw = self._raw()
-        if raw is None:
-            self.exhausted = True
-            return None
-        data, size, too_long = raw
-        job = Job(self.next_line, b"" if too_long else data, size, too_long)
+        digest, self.long = self.long.digest(), None
+        return self._job(b"", self.long_size, digest, True)
+
+    def _job(self, data: bytes, size: int, digest: bytes, too_long: bool = False) -> Job:
+        job = Job(self.next_line, data, size, digest, too_long)
         self.next_line += 1
         return job
 
-    def skip(self, lines: int) -> int:
-        """Skip the first `lines` lines (done by an earlier run); returns their bytes."""
-        skipped = 0
-        while self.next_line <= lines:
-            job = self.pull()
-            if job is None:
-                break
-            skipped += job.size
-        return skipped
 
+def _hasher(data: bytes = b"") -> Any:
+    import hashlib
 
-# ---------------------------------------------------------------------------------------------
-# output
-
-
-@dataclass
-class Done:
-    """What an earlier run left in OUTPUT (for --resume)."""
-
-    last_line: int = 0
-    records: int = 0
-    errors: int = 0
-
-
-def scan_output(path: str) -> tuple[Done, int]:
-    """Read OUTPUT's complete lines: what is done, and the offset where they end."""
-    done = Done()
-    end = 0
-    last = b""
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if not raw.endswith(b"\n"):
-                break  # a torn last line: dropped
-            end += len(raw)
-            last = raw
-            done.records += 1
-            done.errors += ERROR_MARK in raw
-    if last:
-        try:
-            number = json.loads(last)["line"]
-        except (ValueError, KeyError, TypeError):
-            number = None
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise fatal(
-                path,
-                "not-a-batch-output",
-                f"line {done.records} is not a batch result; cannot resume from this file",
-            )
-        done.last_line = number
-    return done, end
-
-
-def open_output(path: str | None, resume: bool) -> tuple[Output, Done]:
-    """OUTPUT for this run (None: stdout): created (truncated), or with --resume kept up to its
-    last complete line. (--resume without OUTPUT is refused before: batch._check_paths.)"""
-    if path is None:
-        return Output.stdout(), Done()
-    done = Done()
-    try:
-        if resume and os.path.exists(path):
-            done, end = scan_output(path)
-            fd = os.open(path, os.O_WRONLY)
-            os.ftruncate(fd, end)
-            os.lseek(fd, end, os.SEEK_SET)
-        else:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    except IsADirectoryError:
-        raise fatal(path, "not-a-file", "is a directory, not a file") from None
-    except OSError as exc:
-        raise fatal(path, "unwritable", exc.strerror or str(exc)) from None
-    return Output(path, lambda data: _write_all(fd, data), fd), done
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-class Output:
-    """Complete result lines, in order: buffered, written in one go per flush, fsynced now and then."""
-
-    def __init__(self, name: str, write: Callable[[bytes], None], fd: int | None = None, owned: bool = True):
-        self.name = name
-        self._write = write
-        self.fd = fd
-        self.owned = owned and fd is not None
-        self.buffer = bytearray()
-        self.flushed_at = self.synced_at = time.monotonic()
-
-    @classmethod
-    def stdout(cls) -> Output:
-        sys.stdout.flush()
-        try:
-            fd = sys.stdout.fileno()
-        except (AttributeError, OSError, ValueError):  # e.g. click's CliRunner
-            stream = sys.stdout.buffer
-
-            def write(data: bytes) -> None:
-                stream.write(data)
-                stream.flush()
-
-            return cls(STDOUT, write)
-        return cls(STDOUT, lambda data: _write_all(fd, data), fd, owned=False)
-
-    def add(self, line: bytes) -> None:
-        self.buffer += line
-        if len(self.buffer) >= FLUSH_BYTES:
-            self.flush()
-
-    def tick(self, now: float) -> None:
-        if self.buffer and now - self.flushed_at >= FLUSH_SECONDS:
-            self.flush()
-        if now - self.synced_at >= FSYNC_SECONDS:
-            self.sync()
-
-    def flush(self) -> None:
-        if self.buffer:
-            data = bytes(self.buffer)
-            self.buffer.clear()
-            try:
-                self._write(data)
-            except BrokenPipeError:
-                raise
-            except OSError as exc:
-                raise fatal(self.name, "unwritable", exc.strerror or str(exc)) from None
-        self.flushed_at = time.monotonic()
-
-    def sync(self) -> None:
-        self.flush()
-        self.synced_at = time.monotonic()
-        if self.owned and self.fd is not None:
-            try:
-                os.fsync(self.fd)
-            except OSError:  # /dev/null and the like
-                pass
-
-    def close(self) -> None:
-        try:
-            self.sync()
-        finally:
-            if self.owned and self.fd is not None:
-                os.close(self.fd)
-                self.fd = None
-
-
-# ---------------------------------------------------------------------------------------------
-# progress
-
-
-class Progress:
-    """`12,345 records  2,310/s  ETA 0:00:42  (3 errors)` on stderr, when it is a terminal."""
-
-    def __init__(self, enabled: bool, total_bytes: int | None, start_bytes: int):
-        self.enabled = enabled
-        self.total = total_bytes
-        self.start_bytes = start_bytes
-        self.started = time.monotonic()
-        self.shown = 0.0
-
-    def update(self, records: int, errors: int, done_bytes: int, final: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not final and now - self.shown < 0.1):
-            return
-        self.shown = now
-        elapsed = max(now - self.started, 1e-6)
-        text = f"{records:,} records  {records / elapsed:,.0f}/s"
-        if final:
-            text += f"  done in {elapsed:.1f} s"
-        elif self.total and done_bytes > self.start_bytes:
-            rate = (done_bytes - self.start_bytes) / elapsed
-            eta = int(max(self.total - done_bytes, 0) / rate)
-            text += f"  {100 * done_bytes / self.total:.0f}%  ETA {dt.timedelta(seconds=eta)}"
-        if errors:
-            text += f"  ({errors:,} errors)"
-        sys.stderr.write("\r\x1b[K" + text + ("\n" if final else ""))
-        sys.stderr.flush()
+    return hashlib.blake2b(data, digest_size=16)

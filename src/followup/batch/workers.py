@@ -1,8 +1,11 @@
-"""`followup batch` worker processes: each loads the Advisor once and answers chunks of lines sent
-to it (see followup.batch for the design); the Pool starts, replaces and stops them."""
+"""`followup batch` worker processes: each loads the Advisor once and answers the lines sent to it
+(see followup.batch for the design; channel.py for how they talk); the Pool starts, replaces and
+stops them. Each worker publishes, in a shared memory word, the line it is answering (0: none),
+so the supervisor knows exactly which record a dead or stuck worker held."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -14,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from followup.core.errors import Diagnostic, FollowupError, Location
 
 from .answer import answer_line, internal_error
-from .io import Fatal, fatal
+from .channel import ANSWER, ERROR, READY, RULES_ERROR, STOP, Inbox, Link, Outbox, frame
+from .io import Fatal, fatal, wait_for
 
 # multiprocessing and the Advisor are imported where used
 if TYPE_CHECKING:  # pragma: no cover
-    from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
     from followup.core.advisor import Advisor
@@ -42,11 +45,14 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _worker_main(conn: Connection, inherited: list[Connection], ctx: Context, parent: int) -> None:
-    """Load the Advisor once, then answer chunks of (line, bytes) until told to stop or orphaned.
-    Messages up: ("ready", pid) or ("rules-error", [lines]) once, then (line, is_error, bytes)."""
-    for other in inherited:  # fork: the supervisor's ends of the other workers' pipes
-        other.close()
+def _worker_main(down: Any, up: Any, private: list[int], ctx: Context, parent: int, current: Any) -> None:
+    """Load the Advisor once, then answer JOB frames until told to stop or orphaned. `down` and
+    `up` are multiprocessing Connections only to carry the pipes' descriptors to the process."""
+    for fd in private:  # fork: the supervisor's ends of the other workers' pipes, OUTPUT
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides what Ctrl-C does
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # dies; the supervisor sends its records again
     _die_with_parent(parent)
@@ -55,42 +61,42 @@ def _worker_main(conn: Connection, inherited: list[Connection], ctx: Context, pa
         sys.stdout = sys.stderr
     except OSError:
         pass
+    link = Link(down.fileno(), up.fileno())
     try:
-        from followup.core.advisor import load_advisor
+        from followup.core.advisor import load_advisor, rules_dir
 
         advisor = load_advisor(ctx.rules_dir)
+        rules = os.path.abspath(rules_dir(ctx.rules_dir))
     except FollowupError as exc:
-        conn.send(("rules-error", [d.render() for d in exc.diagnostics]))
+        link.send(RULES_ERROR, 0, json.dumps([d.render() for d in exc.diagnostics]).encode())
         return
     except Exception as exc:  # noqa: BLE001 - reported to the supervisor, which exits 2
         where = ctx.rules_dir or "rules"
-        conn.send(
-            (
-                "rules-error",
-                [Diagnostic(Location(where), "internal-error", f"{type(exc).__name__}: {exc}").render()],
-            )
-        )
+        problem = Diagnostic(Location(where), "internal-error", f"{type(exc).__name__}: {exc}")
+        link.send(RULES_ERROR, 0, json.dumps([problem.render()]).encode())
         return
-    conn.send(("ready", os.getpid()))
-    _serve(conn, advisor, ctx, os.environ.get(CRASH_ENV) or None)
+    link.send(READY, 0, json.dumps({"digest": advisor.ruleset.digest, "rules": rules}).encode())
+    _serve(link, advisor, ctx, os.environ.get(CRASH_ENV) or None, current)
 
 
-def _serve(conn: Connection, advisor: Advisor, ctx: Context, crash_id: str | None) -> None:
+def _serve(link: Link, advisor: Advisor, ctx: Context, crash_id: str | None, current: Any) -> None:
     while True:
+        job = link.recv()
+        if job is None or job[0] == STOP:
+            return
+        _, line, data = job
+        current.value = line
         try:
-            chunk = conn.recv()
-        except (EOFError, OSError):
+            is_error, out = answer_line(advisor, ctx, line, data, crash_id)
+        except MemoryError:  # the engine is poisoned after this (fault 2): start afresh
+            os._exit(70)
+        except Exception as exc:  # noqa: BLE001 - answer_line's own failure: still this record's error
+            is_error, out = True, internal_error(ctx, line, exc, None)
+        try:
+            link.send(ERROR if is_error else ANSWER, line, out)
+        except OSError:  # the supervisor is gone
             return
-        if chunk is None:
-            return
-        for line, data in chunk:
-            try:
-                is_error, out = answer_line(advisor, ctx, line, data, crash_id)
-            except MemoryError:  # the engine is poisoned after this (fault 2): start afresh
-                os._exit(70)
-            except Exception as exc:  # noqa: BLE001 - one record's bug is that record's error
-                is_error, out = True, internal_error(ctx, line, exc)
-            conn.send((line, is_error, out))
+        current.value = 0
 
 
 def _context() -> Any:  # a multiprocessing context (BaseContext does not declare Process)
@@ -105,64 +111,77 @@ class Worker:
     """One worker process as the supervisor sees it: what it was sent and has not answered."""
 
     proc: BaseProcess
-    conn: Connection
+    outbox: Outbox
+    inbox: Inbox
+    current: Any  # shared: the line the worker is answering, 0 for none
     ready: bool = False
     started: float = field(default_factory=time.monotonic)
-    busy_since: float = 0.0  # when the record at the head of `assigned` started, roughly
+    busy_since: float = 0.0  # when it last finished a record, or was given work while idle
     assigned: deque[Job] = field(default_factory=deque)  # sent, not answered yet, in order
-    chunk_ends: deque[int] = field(default_factory=deque)  # last line of each chunk sent
-    head_started: bool = False  # an answer from the oldest chunk came back: it left the pipe
     sent: int = 0  # records sent to it so far
     retiring: bool = False  # served batch.RECYCLE_AFTER records: finishes its work, then stops
     stopping: bool = False  # told to stop
 
-    def can_take(self) -> bool:
-        """Idle, or working on its only chunk (so the pipe to it is empty): a second chunk of at
-        most batch.PIPELINE_BYTES then fits in the pipe and the send cannot block, whatever the worker
-        is doing. Keeps a worker busy without ever risking a send/send deadlock."""
-        return (
-            self.ready
-            and not self.retiring
-            and (not self.chunk_ends or (len(self.chunk_ends) == 1 and self.head_started))
-        )
+    @property
+    def holding(self) -> int:
+        """The line it is answering (0: none). Exact once the process has ended."""
+        return int(self.current.value)
 
 
 class Pool:
     """Worker processes: start, replace, stop. Knows nothing of records."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, private: list[int]):
         self.context = _context()
         self.ctx = ctx
         self.workers: list[Worker] = []
         self.fork = self.context.get_start_method() == "fork"
+        self.private = private  # descriptors no worker should keep (OUTPUT: its lock)
         if self.fork:
             import followup.core.advisor  # noqa: F401 - imported once here, inherited by every fork
 
     def spawn(self) -> Worker:
-        parent_end, child_end = self.context.Pipe(duplex=True)
-        inherited = [w.conn for w in self.workers] + [parent_end] if self.fork else []
+        from multiprocessing.connection import Connection
+
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        child_down, child_up = Connection(down_r, writable=False), Connection(up_w, readable=False)
+        private: list[int] = []
+        if self.fork:
+            private = self.private + [down_w, up_r]
+            private += [fd for w in self.workers for fd in (w.outbox.fd, w.inbox.fd)]
+        current = self.context.RawValue("q", 0)
         proc = self.context.Process(
             target=_worker_main,
             name="followup-batch-worker",
-            args=(child_end, inherited, self.ctx, os.getpid()),
+            args=(child_down, child_up, private, self.ctx, os.getpid(), current),
             daemon=True,
         )
         sys.stdout.flush()
         sys.stderr.flush()
-        proc.start()
-        child_end.close()
-        worker = Worker(proc, parent_end)
+        try:
+            proc.start()
+        finally:
+            child_down.close()
+            child_up.close()
+        worker = Worker(proc, Outbox(down_w), Inbox(up_r), current)
         self.workers.append(worker)
         return worker
 
-    def remove(self, worker: Worker) -> int | None:
-        """Forget a dead (or to-be-killed) worker; returns its exit code (-N: killed by signal N)."""
+    def end(self, worker: Worker) -> int | None:
+        """Make sure a worker has ended (SIGKILL if need be); its exit code (-N: killed by signal N).
+        Its pipes stay open, for what it wrote before it ended to be read."""
         if worker.proc.is_alive():
             worker.proc.kill()
         worker.proc.join(5)
-        worker.conn.close()
+        return worker.proc.exitcode
+
+    def remove(self, worker: Worker) -> int | None:
+        """End a worker and forget it; returns its exit code."""
+        code = self.end(worker)
+        for fd in (worker.outbox.fd, worker.inbox.fd):
+            os.close(fd)
         self.workers.remove(worker)
-        code = worker.proc.exitcode
         try:
             worker.proc.close()
         except ValueError:  # still running after SIGKILL and 5 s: leave it to the OS
@@ -173,7 +192,7 @@ class Pool:
         for w in list(self.workers):
             if graceful and w.proc.is_alive():
                 try:
-                    w.conn.send(None)
+                    w.outbox.send(frame(STOP))
                 except OSError:
                     pass
         deadline = time.monotonic() + (2.0 if graceful else 0.0)
@@ -191,21 +210,33 @@ def describe_exit(code: int | None) -> str:
     return f"exit status {code}"
 
 
-def wait_ready(pool: Pool, worker: Worker) -> None:
-    """Block until the first worker has loaded the rules; a rules problem is Fatal (exit 2)."""
-    from multiprocessing.connection import wait
+@dataclass
+class Ready:
+    """What the first worker loaded: the rules' digest and directory."""
 
+    digest: str
+    rules: str
+
+
+def wait_ready(pool: Pool, worker: Worker, stop: list[int]) -> Ready | None:
+    """Wait until the first worker has loaded the rules (None if SIGINT/SIGTERM came first);
+    a rules problem is Fatal (exit 2)."""
     where = pool.ctx.rules_dir or "rules"
-    ready = wait([worker.conn, worker.proc.sentinel], STARTUP_TIMEOUT)
-    if not ready:
-        pool.remove(worker)
-        raise fatal(where, "engine-hang", f"loading the rules took more than {STARTUP_TIMEOUT:.0f} s")
-    try:
-        kind, payload = worker.conn.recv()
-    except (EOFError, OSError):
-        how = describe_exit(pool.remove(worker))
-        raise fatal(where, "engine-crash", f"the engine crashed while loading the rules ({how})") from None
-    if kind == "rules-error":
-        pool.remove(worker)
-        raise Fatal(list(payload))
-    worker.ready = True
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not stop:
+        for kind, _, payload in worker.inbox.read():
+            if kind == RULES_ERROR:
+                pool.remove(worker)
+                raise Fatal([str(line) for line in json.loads(payload)])
+            if kind == READY:
+                worker.ready = True
+                info = json.loads(payload)
+                return Ready(str(info["digest"]), str(info["rules"]))
+        if worker.inbox.closed:
+            how = describe_exit(pool.remove(worker))
+            raise fatal(where, "engine-crash", f"the engine crashed while loading the rules ({how})")
+        if time.monotonic() > deadline:
+            pool.remove(worker)
+            raise fatal(where, "engine-hang", f"loading the rules took more than {STARTUP_TIMEOUT:.0f} s")
+        wait_for(worker.inbox.fd, 0.1)
+    return None
