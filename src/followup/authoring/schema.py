@@ -10,7 +10,7 @@ from followup.core.facts import ENUM_SOURCE, FACTS
 from followup.core.model import RuleSet
 from followup.core.rule_files import NAME_PATTERN
 from followup.core.rule_reader import ID_PATTERN, MAX_PRIORITY, THEN_KEYS
-from followup.core.scenario import SHAPE
+from followup.core.scenario import MAX_HISTORY, MAX_TOPIC_CHARS, MAX_TOPICS, SHAPE
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "a date YYYY-MM-DD"}
@@ -26,8 +26,11 @@ def scenario_schema(ruleset: RuleSet) -> dict[str, Any]:
                 out["required"] = required
             return out
         if isinstance(spec, list):
-            return {"type": "array", "items": shape(spec[0], path), "maxItems": 100}
+            most = MAX_TOPICS if path == "interview.topics" else MAX_HISTORY
+            return {"type": "array", "items": shape(spec[0], path), "maxItems": most}
         kind = spec.rstrip("!")
+        if kind == "topic":
+            return {"type": "string", "minLength": 1, "maxLength": MAX_TOPIC_CHARS}
         if kind == "date":
             return dict(DATE)
         if kind == "enum":
