@@ -17,7 +17,9 @@ from followup.core.compiler import Literal, dnf
 from followup.core.decide import ORDER, show_date
 from followup.core.facts import FACTS
 from followup.core.model import Recommendation, Rule, RuleSet, Scenario
+from followup.messages.draft import Draft
 
+from .answer import answer_json, draft_for
 from .trace import show_value
 
 OP_TEXT = {
@@ -99,6 +101,7 @@ def build_trace(
     alternatives: dict[str, list[list[Literal]]],
     what_changes: list[dict[str, Any]],
     compiled: Any,
+    draft: Draft | None = None,
 ) -> list[dict[str, Any]]:
     """All events of one evaluation, in order: facts, firings, rules that did not fire, the outcome
     of each fired rule, the answer, its conflicts and what would change it."""
@@ -213,6 +216,7 @@ def build_trace(
                 )
             },
             "decided_by": dict(rec.decided_by),
+            "draft": answer_json(rec, draft)["draft"],
         }
     )
     for c in rec.conflicts:
@@ -374,4 +378,5 @@ def explain(advisor: Any, scenario: Scenario) -> tuple[Recommendation, list[dict
     rec = advisor.evaluate(scenario)
     alternatives = {rule.id: dnf(rule.when) for rule in advisor.ruleset.rules}
     changes = what_would_change(advisor, scenario, rec)
-    return rec, build_trace(advisor.ruleset, rec, alternatives, changes, advisor.compiled)
+    draft = draft_for(rec, scenario, advisor.ruleset)
+    return rec, build_trace(advisor.ruleset, rec, alternatives, changes, advisor.compiled, draft)

@@ -1,5 +1,6 @@
 """JSON Schemas for the two YAML formats, generated from the same tables the loaders use (the
-scenario SHAPE, the FACTS table, the vocabulary, the claims), so editors and loaders agree."""
+scenario SHAPE, the FACTS table, the vocabulary, the claims, the message placeholders), so editors
+and loaders agree."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from followup.core.model import RuleSet
 from followup.core.rule_files import NAME_PATTERN
 from followup.core.rule_reader import ID_PATTERN, MAX_PRIORITY, THEN_KEYS
 from followup.core.scenario import MAX_HISTORY, MAX_TOPIC_CHARS, MAX_TOPICS, SHAPE
+
+from .schema_messages import messages_file
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "a date YYYY-MM-DD"}
@@ -337,5 +340,12 @@ def rules_schema(ruleset: RuleSet) -> dict[str, Any]:
         "$schema": DRAFT,
         "title": "followup-advisor rules directory file",
         "$defs": {"rule": rule, "condition": condition, "date_expr": date_expr},
-        "anyOf": [topic_file, vocabulary_file, sources_file, conflicts_file, answer_file],
+        "anyOf": [
+            topic_file,
+            vocabulary_file,
+            sources_file,
+            conflicts_file,
+            answer_file,
+            messages_file(ruleset),
+        ],
     }
