@@ -89,10 +89,18 @@ MISSING_NOTE = "Fill in before sending:"
 
 
 def draft_heading(draft: Draft) -> str:
-    """'status follow-up, by email, to send on Mon 2026-11-09; template status-email'"""
+    """'status follow-up by email, to send on Mon 2026-11-09; template status-email'"""
     what = CONTACT_NAMES.get(draft.contact, f"contact {draft.contact}").removeprefix("the ")
-    how = "call plan" if draft.channel == "phone" else f"by {draft.channel}"
-    return f"{what}, {how}, to send on {show_date(draft.send_on)}; template {draft.template}"
+    how, verb = CHANNEL_WORDS.get(draft.channel, (f"by {draft.channel}", "send"))
+    return f"{what} {how}, to {verb} on {show_date(draft.send_on)}; template {draft.template}"
+
+
+CHANNEL_WORDS = {  # channel -> (how the message goes, the verb for the day it is due)
+    "email": ("by email", "send"),
+    "linkedin": ("on LinkedIn", "send"),
+    "letter": ("written by hand", "post"),
+    "phone": ("by phone (a plan for the call)", "call"),
+}
 
 
 def message_text(draft: Draft) -> str:

@@ -55,7 +55,7 @@ def scenario_schema(ruleset: RuleSet) -> dict[str, Any]:
             "scenario": {},
             "scenario_file": {"type": "string"},
             "as_of": dict(DATE),
-            "golden": {"type": "boolean"},
+            "golden": {"enum": [True, False, "draft"]},
             "expect": {"type": "object", "minProperties": 1},
         },
         # a case that expects errors holds a broken scenario on purpose
