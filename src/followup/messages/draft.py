@@ -36,7 +36,7 @@ MONTHS = (
     "November",
     "December",
 )
-NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")  # then digits
 
 
 @dataclass(frozen=True)
