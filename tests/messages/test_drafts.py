@@ -242,3 +242,11 @@ def test_time_in_words(days, words):
 def test_days_in_words_do_not_depend_on_the_locale():
     """English day and month names whatever LC_TIME says."""
     assert day_in_words(dt.date(2026, 11, 5)) == "Thursday 5 November"
+
+
+def test_template_ids_follow_the_rule_id_pattern():
+    """messages.templates keeps its own copy of the rule id pattern (to load without the rule reader): the same one."""
+    from followup.core import rule_reader
+    from followup.messages import templates
+
+    assert templates.ID_PATTERN.pattern == rule_reader.ID_PATTERN.pattern

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup.core.compiler import Literal, dnf
 from followup.core.decide import ORDER, show_date
 from followup.core.facts import FACTS
 from followup.core.model import Recommendation, Rule, RuleSet, Scenario
-from followup.messages.draft import Draft
 
 from .answer import answer_json, draft_for
 from .trace import show_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from followup.messages.draft import Draft
 
 OP_TEXT = {
     "equals": "=",

@@ -6,15 +6,17 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup.core.errors import Diagnostic, FollowupError
 from followup.core.loader import Node, load_file
 from followup.core.model import Recommendation, RuleSet
 from followup.core.rules import rule_canonical
-from followup.messages.draft import Draft
 
 from .answer import answer_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from followup.messages.draft import Draft
 
 FORMAT = "followup-audit/1"
 COMPARED = (

@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from followup.core.model import RuleSet
-from followup.core.rule_reader import ID_PATTERN
-from followup.messages.templates import PLACEHOLDERS, SUBJECT_CHANNELS
+from followup.messages.templates import ID_PATTERN, PLACEHOLDERS, SUBJECT_CHANNELS
 
 
 def messages_file(ruleset: RuleSet) -> dict[str, Any]:

@@ -12,13 +12,13 @@ its bracketed prompt and listed in `missing` (by scenario field), in the order t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup.core.decide import fill
 from followup.core.model import Recommendation, Scenario
 
-from .templates import PLACEHOLDERS, Messages, placeholders_in
+if TYPE_CHECKING:  # pragma: no cover
+    from .templates import Messages
 
 CONTACT_NAMES = {1: "thank-you note", 2: "status follow-up", 3: "final follow-up"}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -39,16 +39,27 @@ MONTHS = (
 NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")  # then digits
 
 
-@dataclass(frozen=True)
 class Draft:
-    contact: int
-    channel: str
-    subject: str | None
-    body: str
-    send_on: dt.date
-    missing: tuple[str, ...]  # scenario fields whose absence left a bracketed prompt
-    template: str  # the template's id in messages.yaml
-    sources: tuple[str, ...]  # the claims the template cites
+    """A drafted message (read-only once made; a plain class, see templates.Placeholder)."""
+
+    __slots__ = ("contact", "channel", "subject", "body", "send_on", "missing", "template", "sources")
+
+    def __init__(
+        self,
+        contact: int,
+        channel: str,
+        subject: str | None,
+        body: str,
+        send_on: dt.date,
+        missing: tuple[str, ...],
+        template: str,
+        sources: tuple[str, ...],
+    ):
+        self.contact, self.channel, self.subject, self.body = contact, channel, subject, body
+        self.send_on = send_on
+        self.missing = missing  # scenario fields whose absence left a bracketed prompt
+        self.template = template  # the template's id in messages.yaml
+        self.sources = sources  # the claims the template cites
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +89,8 @@ def make_draft(rec: Recommendation, scenario: Scenario, messages: Messages) -> D
     send_on = send_day(rec)
     if send_on is None or rec.contact is None or rec.channel is None:
         return None
+    from .templates import PLACEHOLDERS, placeholders_in
+
     template = messages.template(rec.contact, rec.channel)
     if template is None:
         return None
@@ -103,6 +116,7 @@ def make_draft(rec: Recommendation, scenario: Scenario, messages: Messages) -> D
 def values(scenario: Scenario, send_on: dt.date) -> dict[str, str | None]:
     """Each placeholder's text from the scenario (None where it gives none). Free text is put on
     one line with single spaces, so a pasted name cannot break the message's layout."""
+    from .templates import PLACEHOLDERS
 
     def one_line(value: Any) -> str | None:
         text = " ".join(str(value).split()) if isinstance(value, str) else ""

@@ -16,19 +16,22 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from followup.core.errors import FollowupError, Location, did_you_mean
 from followup.core.loader import Node
 from followup.core.model import RuleSet
 from followup.core.rule_files import MESSAGES_FILE, Collector, read_file
-from followup.core.rule_reader import ID_PATTERN
 
 
-@dataclass(frozen=True)
 class Placeholder:
-    field: str | None  # the scenario field that gives the value; None: always known
-    doc: str
+    """A name templates may look up. (Plain classes here, not dataclasses: this module loads with
+    every answer that drafts a message, and a dataclass costs most of a millisecond to define.)"""
+
+    __slots__ = ("field", "doc")
+
+    def __init__(self, field: str | None, doc: str):
+        self.field = field  # the scenario field that gives the value; None: always known
+        self.doc = doc
 
 
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -49,6 +52,7 @@ SUBJECT_CHANNELS = ("email",)  # the channels whose messages have a subject line
 MAX_BODY = {"linkedin": 600, "letter": 700}  # characters of a template's body, where it must be short
 TEMPLATE_KEYS = ("id", "description", "contact", "channel", "sources", "subject", "body")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")  # as core.decide.fill reads them
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")  # as a rule id (core.rule_reader.ID_PATTERN)
 
 
 def placeholders_in(text: str) -> list[str]:
@@ -56,25 +60,33 @@ def placeholders_in(text: str) -> list[str]:
     return _PLACEHOLDER.findall(text)
 
 
-@dataclass(frozen=True)
 class Template:
-    id: str
-    contact: int
-    channel: str
-    sources: tuple[str, ...]
-    subject: str | None
-    body: str
-    loc: Location
-    description: str = ""
+    """One message template (read-only once made)."""
+
+    __slots__ = ("id", "contact", "channel", "sources", "subject", "body", "loc", "description")
+
+    def __init__(
+        self,
+        id: str,
+        contact: int,
+        channel: str,
+        sources: tuple[str, ...],
+        subject: str | None,
+        body: str,
+        loc: Location,
+        description: str = "",
+    ):
+        self.id, self.contact, self.channel, self.sources = id, contact, channel, sources
+        self.subject, self.body, self.loc, self.description = subject, body, loc, description
 
 
-@dataclass(frozen=True)
 class Messages:
-    """The templates of one rules directory, by (contact, channel)."""
+    """The templates of one rules directory, by (contact, channel) (read-only once made)."""
 
-    path: str
-    prompts: dict[str, str]
-    templates: tuple[Template, ...]
+    __slots__ = ("path", "prompts", "templates")
+
+    def __init__(self, path: str, prompts: dict[str, str], templates: tuple[Template, ...]):
+        self.path, self.prompts, self.templates = path, prompts, templates
 
     def template(self, contact: int, channel: str) -> Template | None:
         return next((t for t in self.templates if (t.contact, t.channel) == (contact, channel)), None)
