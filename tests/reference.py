@@ -21,8 +21,8 @@ Semantics implemented here:
   the latest date among the remaining rules' date expressions (date fact + plus_days; absent
   facts skipped); a latest before the earliest becomes None. Actions in answer.yaml's
   `no_channel_for` null channel, earliest and latest. With no action at all, answer.yaml's
-  `unmatched` answer gives the action and the verdict; the other parts are assembled as usual
-  (the README leaves this open; see test_differential.py).
+  `unmatched` answer gives the action and the verdict and there is no window; the contact and
+  channel are assembled as usual (see test_differential.py).
 - An answer that contradicts itself is refused (`contradictory-answer`): a `not_yet` with no
   earliest date or one not after as_of, a `yes` with an earliest date after as_of (the
   `unmatched` answer excepted).
@@ -223,6 +223,8 @@ def evaluate(ruleset: Any, facts: dict[str, Any]) -> RefAnswer:
         decided.pop("verdict", None)
     if parts["action"] in ruleset.no_channel_for:
         parts["channel"] = None
+        earliest = latest = None
+    if unmatched:
         earliest = latest = None
     as_of = facts["as_of"]
     if not unmatched and parts["verdict"] == "not_yet" and (earliest is None or earliest <= as_of):

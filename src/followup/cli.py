@@ -125,8 +125,8 @@ def _write_reminder(path: str, rec: Any, scenario: Any, draft: Any) -> str:
     day = send_day(rec)
     if day is None:
         return f"{path}: not written: nothing is to be sent ({rec.action}), so there is no reminder"
-    from followup.core.decide import show_date
     from followup.core.files import write_atomically
+    from followup.core.wording import show_date
     from followup.messages.calendar import reminder_ics
 
     write_atomically(path, reminder_ics(rec, scenario, draft))

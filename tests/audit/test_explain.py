@@ -36,7 +36,7 @@ def test_lineage_text_names_matched_values_sources_and_consumers():
     assert "asserted: context = proactive -> used by final-allowed-proactive" in text
     assert "sources: 004-06, 004-05 (Should You Follow Up After a Job Interview?)" in text
     assert (
-        "matched: final_follow_up = allowed (from final-allowed-proactive); "
+        "matched: final_follow_up = allowed (from final-invited-by-timeline); "
         "days_since_interview = 15 >= 14; days_since_last_follow_up = 8 >= 7" in text
     )
 
@@ -44,7 +44,7 @@ def test_lineage_text_names_matched_values_sources_and_consumers():
 def test_why_not_names_the_failing_test_with_both_values():
     """A rule that did not fire shows its first failing test with the actual and needed values."""
     text = run("explain", EXAMPLE, "--rules", RULES).output
-    assert "  - decision-date-hold: days_until_decision_by = -1, needed > 0" in text
+    assert "  - decision-date-hold-final: days_until_decision_by = -1, needed >= 0" in text
     assert "  - final-not-in-neutral: context = proactive, needed neutral" in text
     assert "status-due:" not in text.split("RULES THAT DID NOT FIRE")[1]  # another contact's rule
 
@@ -52,7 +52,7 @@ def test_why_not_names_the_failing_test_with_both_values():
 def test_rules_that_lost_say_to_whom_and_by_what_precedence():
     """A fired rule that lost names the winner and the declared precedence."""
     text = run("explain", EXAMPLE, "--rules", RULES).output
-    assert "outcome: its action lost to contact-after-hold (priority 50 > 22)" in text
+    assert "outcome: its action lost to contact-after-hold-final (priority 50 > 22)" in text
     doc = explain_json(STATUS, "--as-of", "2026-11-25")  # reserved window passed: status due
     outcomes = {e["rule"]: e for e in doc["trace"] if e["event"] == "outcome"}
     assert outcomes["status-due"]["status"] == "decided"
@@ -159,15 +159,15 @@ def test_replay_with_changed_rules_names_the_changed_rule(tmp_path):
 
     def widen(data):
         for rule in data["rules"]:
-            if rule["id"] == "contact-after-hold":
-                rule["then"]["latest"]["plus_days"] = 10
+            if rule["id"] == "contact-after-hold-final":
+                rule["then"]["window_note"] = "An edited note."
 
     edit_yaml(os.path.join(rules, "timeline.yaml"), widen)
     result = run("replay", str(record), "--rules", rules)
     assert result.exit_code == 1
-    assert "DIFFERENT" in result.output and "  changed: contact-after-hold" in result.output
+    assert "DIFFERENT" in result.output and "  changed: contact-after-hold-final" in result.output
     data = json.loads(run("replay", str(record), "--rules", rules, "--format", "json").output)
-    assert data["rules_changed"] == ["contact-after-hold"] and not data["same"]
+    assert data["rules_changed"] == ["contact-after-hold-final"] and not data["same"]
 
 
 def test_record_to_unwritable_place_leaves_nothing(tmp_path):

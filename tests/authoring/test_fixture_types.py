@@ -36,6 +36,7 @@ WRONG = [
         "expectation 'conflicts' must be a list of conflict ids (conflict or conflict:side)",
     ),
     ("action: [wait]", 7, 15, "expectation 'action' must be text"),
+    ("window_note: [a]", 7, 20, "expectation 'window_note' must be text or null"),
     ("verdict: 1", 7, 16, "expectation 'verdict' must be text"),
     ("summary: {a: b}", 7, 16, "expectation 'summary' must be text"),
     ("rules_digest: 3", 7, 21, "expectation 'rules_digest' must be text"),

@@ -21,6 +21,7 @@ KEYS = {
     "contact",
     "earliest",
     "latest",
+    "window_note",
     "channel",
     "summary",
     "reasons",
@@ -57,7 +58,7 @@ def test_text_answer_leads_with_the_summary_then_reasons_with_sources():
     assert lines[0] == "Not yet: wait until Thu 2026-11-26, the date they gave."
     assert "Why:" in lines
     assert (
-        "[contact-after-hold] sources: 004-06, 004-05 (Should You Follow Up After a Job Interview?)"
+        "[contact-after-hold-final] sources: 004-06, 004-05 (Should You Follow Up After a Job Interview?)"
         in result.output
     )
     assert "Where the sources disagree:" in lines
@@ -97,14 +98,14 @@ def test_rules_from_environment_variable(tmp_path):
 
     def later(data):
         for rule in data["rules"]:
-            if rule["id"] == "contact-after-hold":
-                rule["then"]["latest"]["plus_days"] = 3
+            if rule["id"] == "contact-after-hold-final":
+                rule["then"]["earliest"]["plus_days"] = 3
 
     edit_yaml(os.path.join(rules, "timeline.yaml"), later)
     result = run("advise", EXAMPLE, "--format", "json", env={"FOLLOWUP_RULES": rules})
-    assert json.loads(result.output)["latest"] == "2026-11-29"
+    assert json.loads(result.output)["earliest"] == "2026-11-29"
     stock = json.loads(run("advise", EXAMPLE, "--format", "json", "--rules", RULES).output)
-    assert stock["latest"] == "2026-12-03"
+    assert stock["earliest"] == "2026-11-26"
     assert stock["rules_digest"] != json.loads(result.output)["rules_digest"]
 
 
@@ -165,9 +166,9 @@ def test_compiled_rules_cache_is_used_and_invalidated(tmp_path):
 
     def later(data):
         for rule in data["rules"]:
-            if rule["id"] == "contact-after-hold":
-                rule["then"]["latest"]["plus_days"] = 2
+            if rule["id"] == "contact-after-hold-final":
+                rule["then"]["earliest"]["plus_days"] = 2
 
     edit_yaml(os.path.join(rules, "timeline.yaml"), later)
-    assert advise()["latest"] == "2026-11-28"
+    assert advise()["earliest"] == "2026-11-28"
     assert len(list(cache.iterdir())) == 2

@@ -19,7 +19,7 @@ from followup.core import advisor as advisor_module
 from followup.core import cache
 from followup.core import rules as rules_module
 from followup.core.cache import cache_file, cache_key, entry_bytes, read_cache, write_cache
-from followup.core.cache_format import to_data
+from followup.core.cache_format import FORMAT, to_data
 from followup.core.compiler import compile_rules
 from followup.core.rules import load_rules
 
@@ -55,15 +55,15 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 def _lengthen_window(rules: str) -> None:
-    """contact-after-hold: latest `plus_days: 7` -> `plus_days: 8`, same size, mtime kept."""
+    """contact-after-hold-final's window note: `no last day` -> `no end date`, same size, mtime kept."""
     path = os.path.join(rules, "timeline.yaml")
     before = os.stat(path)
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
-    start = text.index("id: contact-after-hold")
-    at = text.index("plus_days: 7", start)
+    start = text.index("id: contact-after-hold-final")
+    at = text.index("no last day", start)
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text[:at] + "plus_days: 8" + text[at + len("plus_days: 7") :])
+        fh.write(text[:at] + "no end date" + text[at + len("no last day") :])
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     after = os.stat(path)
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
@@ -104,14 +104,14 @@ def test_a_planted_pickle_is_never_run(tmp_path, cache_dir):
     cache_dir.mkdir(mode=0o700)
     with open(cache_file(RULES), "wb") as fh:
         pickle.dump(Planted(str(marker)), fh)
-    assert advise(cache_dir)["latest"] == "2026-12-03"
+    assert advise(cache_dir)["window_note"].endswith("no last day.")
     assert not marker.exists()
 
 
 def test_an_entry_from_other_rules_in_a_private_directory_is_read(cache_dir, later):
     """The entry at the key's name is what a run uses (the tests below rely on this)."""
     write_cache(cache_file(RULES), later)
-    assert advise(cache_dir)["latest"] == "2026-12-04"
+    assert advise(cache_dir)["window_note"].endswith("no end date.")
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_an_unsafe_directory_is_neither_read_nor_written(cache_dir, later, make_
     write_cache(target, later)
     make_unsafe(cache_dir)
     assert read_cache(target) is None
-    assert advise(cache_dir)["latest"] == "2026-12-03"
+    assert advise(cache_dir)["window_note"].endswith("no last day.")
     os.unlink(target)
     write_cache(target, later)
     assert _names(cache_dir) == []
@@ -148,7 +148,7 @@ def test_an_entry_that_is_not_private_is_ignored(cache_dir, later, make_unsafe):
     write_cache(target, later)
     make_unsafe(target)
     assert read_cache(target) is None
-    assert advise(cache_dir)["latest"] == "2026-12-03"
+    assert advise(cache_dir)["window_note"].endswith("no last day.")
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600 and os.stat(target).st_uid == os.geteuid()
 
 
@@ -182,18 +182,18 @@ def test_what_is_not_a_regular_file_at_the_entry_path_is_ignored_without_blockin
         os.symlink(os.devnull, target)
     else:
         os.mknod(target, 0o600 | stat.S_IFCHR, os.stat(os.devnull).st_rdev)
-    assert advise(cache_dir)["latest"] == "2026-12-03"  # within advise's 60 s timeout
+    assert advise(cache_dir)["window_note"].endswith("no last day.")  # within advise's 60 s timeout
     assert _names(cache_dir) == [os.path.basename(target)]
 
 
 def test_a_same_size_edit_with_the_mtime_restored_is_not_served_stale(tmp_path, cache_dir):
     """The key follows the rule files' contents, not their sizes and modification times."""
     rules = copy_rules(str(tmp_path))
-    assert advise(cache_dir, rules)["latest"] == "2026-12-03"
+    assert advise(cache_dir, rules)["window_note"].endswith("no last day.")
     key = cache_key(rules)
     _lengthen_window(rules)
     assert cache_key(rules) != key
-    assert advise(cache_dir, rules)["latest"] == "2026-12-04"
+    assert advise(cache_dir, rules)["window_note"].endswith("no end date.")
 
 
 def test_the_key_follows_the_version_the_code_and_the_rules_directory(tmp_path, monkeypatch):
@@ -295,7 +295,7 @@ DAMAGED = {
     "cut short": lambda name, good, data: good[:-100],
     "one byte changed": lambda name, good, data: good[:-20] + bytes([good[-20] ^ 1]) + good[-19:],
     "another key's entry": lambda name, good, data: entry_bytes("rules-0.json", data),
-    "another format": lambda name, good, data: entry_bytes(name, {**data, "format": 2}),
+    "another format": lambda name, good, data: entry_bytes(name, {**data, "format": FORMAT + 1}),
     "an extra key": lambda name, good, data: entry_bytes(name, {**data, "junk": []}),
     "a wrong type": lambda name, good, data: entry_bytes(name, {**data, "paths": "rules"}),
 }
@@ -321,9 +321,9 @@ def test_cache_off_reads_and_writes_nothing(cache_dir, later):
     """FOLLOWUP_CACHE=off: the entry is not read and nothing is written."""
     target = cache_file(RULES)
     write_cache(target, later)
-    assert advise(cache_dir, FOLLOWUP_CACHE="off")["latest"] == "2026-12-03"
+    assert advise(cache_dir, FOLLOWUP_CACHE="off")["window_note"].endswith("no last day.")
     os.unlink(target)
-    assert advise(cache_dir, FOLLOWUP_CACHE="off")["latest"] == "2026-12-03"
+    assert advise(cache_dir, FOLLOWUP_CACHE="off")["window_note"].endswith("no last day.")
     assert _names(cache_dir) == []
 
 

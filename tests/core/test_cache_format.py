@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from followup.core.cache_format import FIELDS, CacheFormatError, condition_tests, to_data
+from followup.core.cache_format import FIELDS, FORMAT, CacheFormatError, condition_tests, to_data
 from followup.core.cache_reader import from_data
 from followup.core.compiler import compile_rules
 from followup.core.rules import load_rules
@@ -80,7 +80,7 @@ def _first_engine_rule(d: Any) -> Any:
 
 
 DAMAGE = {
-    "format 2": _set(("format",), 2),
+    "another format": _set(("format",), FORMAT + 1),
     "format true": _set(("format",), True),
     "format as text": _set(("format",), "1"),
     "an extra key": _set(("junk",), 1),

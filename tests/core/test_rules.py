@@ -171,6 +171,6 @@ rules:
 
 def test_placeholders_are_only_names_never_code(tmp_path, stock):
     """A sentence is filled by name lookup only: format specs and attributes are not run."""
-    from followup.core.decide import fill
+    from followup.core.wording import fill
 
     assert fill("{a} and {b.__class__} and {c:>10}", {"a": 1}) == "1 and (not given) and (not given)"

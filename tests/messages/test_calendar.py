@@ -82,7 +82,10 @@ def test_reminder_fields_read_back_by_an_independent_parser(tmp_path):
     assert event.dtstamp.value.isoformat() == "2026-11-20T00:00:00+00:00"
     text = event.description.value
     assert text.startswith("Not yet: wait until Thu 2026-11-26, the date they gave.\n\n")
-    assert "Window: Thu 2026-11-26 to Thu 2026-12-03\nChannel: email\n" in text
+    assert (
+        "Window: from Thu 2026-11-26 (no last day)\nFrom Thu 2026-11-26, the date from which they welcome contact; the articles give no last day.\nChannel: email\n"
+        in text
+    )
     assert "Subject: Final follow-up: Head of Data interview\n\nDear Dana Lee,\n" in text
     assert text.endswith("Kind regards,\nZoë Ångström")
     alarm = event.valarm

@@ -15,7 +15,7 @@ import difflib
 from collections.abc import Callable
 from typing import TypeVar
 
-from followup.core.decide import show_date
+from followup.core.wording import show_date
 
 from .dates import FORMS, DateError, parse_day
 from .questions import NOT_SURE, Question

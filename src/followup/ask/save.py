@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from followup.core.decide import show_date
+from followup.core.wording import show_date
 
 HEADER = """\
 # Your interview, as answered in `followup ask` on {day}.

@@ -14,9 +14,10 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from followup.core.compiler import Literal, dnf
-from followup.core.decide import ORDER, show_date
+from followup.core.decide import ORDER
 from followup.core.facts import FACTS
 from followup.core.model import Recommendation, Rule, RuleSet, Scenario
+from followup.core.wording import show_date
 
 from .answer import answer_json, draft_for
 from .trace import show_value
@@ -210,6 +211,7 @@ def build_trace(
                     "contact",
                     "earliest",
                     "latest",
+                    "window_note",
                     "channel",
                     "summary",
                     "advice",

@@ -25,6 +25,7 @@ COMPARED = (
     "contact",
     "earliest",
     "latest",
+    "window_note",
     "channel",
     "summary",
     "advice",

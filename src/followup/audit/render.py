@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from followup.core.decide import show_date
 from followup.core.model import Recommendation, RuleSet
+from followup.core.wording import show_date
 
 from .trace import filter_level
 
@@ -21,12 +21,37 @@ def to_json(answer: dict[str, Any]) -> str:
     return json.dumps(answer, indent=2, ensure_ascii=False)
 
 
-def _window(rec: Recommendation) -> str:
-    if not rec.earliest and not rec.latest:
+def window_text(earliest: str | None, latest: str | None) -> str:
+    """`Thu 2026-11-12 to Fri 2026-11-13`, `from Thu 2026-11-12 (no last day)`, or `-`, from
+    ISO dates."""
+    import datetime as dt
+
+    if not earliest and not latest:
         return "-"
-    start = show_date(rec.earliest) if rec.earliest else "now"
-    end = show_date(rec.latest) if rec.latest else "open"
-    return f"{start} to {end}"
+    start = show_date(dt.date.fromisoformat(earliest)) if earliest else "now"
+    if not latest:
+        return f"from {start} (no last day)"
+    return f"{start} to {show_date(dt.date.fromisoformat(latest))}"
+
+
+def _window(rec: Recommendation) -> str:
+    answer = rec.to_json()
+    return window_text(answer["earliest"], answer["latest"])
+
+
+def conflict_lines(c: dict[str, Any]) -> list[str]:
+    """One disagreement the answer rests on: the side taken, by which rule, and the other sides."""
+    took = c["took"]
+    by = f"[{c['decided_by']}]"
+    if c.get("side_from") and c["side_from"] != c["decided_by"]:
+        by += f", resting on [{c['side_from']}]"
+    lines = [
+        f"  - {c['question']}",
+        f"    This answer takes: {took['position']} ({', '.join(took['claims'])}), decided by {by}.",
+    ]
+    for other in c["other_sides"]:
+        lines.append(f"    Other side: {other['position']} ({', '.join(other['claims'])}).")
+    return lines
 
 
 def sources_line(ruleset: RuleSet, claims: list[str]) -> str:
@@ -50,6 +75,8 @@ def to_text(rec: Recommendation, ruleset: RuleSet, draft: Draft | None = None) -
     lines.append(f"  action:  {rec.action}    verdict: {rec.verdict}    as of {show_date(rec.as_of)}")
     lines.append(f"  contact: {rec.contact or '-'} ({contact})" if rec.contact else "  contact: -")
     lines.append(f"  window:  {_window(rec)}")
+    if rec.window_note:
+        lines.append(f"           {rec.window_note}")
     lines.append(f"  channel: {rec.channel or '-'}")
     lines.append("")
     lines.append("Why:")
@@ -62,14 +89,7 @@ def to_text(rec: Recommendation, ruleset: RuleSet, draft: Draft | None = None) -
         lines.append("")
         lines.append("Where the sources disagree:")
         for c in rec.conflicts:
-            took = c["took"]
-            lines.append(f"  - {c['question']}")
-            lines.append(
-                f"    This answer takes: {took['position']} ({', '.join(took['claims'])}),"
-                f" decided by [{c['decided_by']}]."
-            )
-            for other in c["other_sides"]:
-                lines.append(f"    Other side: {other['position']} ({', '.join(other['claims'])}).")
+            lines.extend(conflict_lines(c))
     if rec.advice:
         lines.append("")
         lines.append("For the message:")
@@ -128,11 +148,15 @@ def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
     answer = by_kind["answer"][0]
     out.append("ANSWER")
     out.append(f"  {answer['summary']}")
-    window = f"{answer['earliest'] or '-'} to {answer['latest'] or '-'}"
+    window = f"{answer['earliest'] or '-'} to {answer['latest'] or '(no last day)'}"
+    if not answer["earliest"] and not answer["latest"]:
+        window = "-"
     out.append(
         f"  action {answer['action']}, verdict {answer['verdict']}, contact {answer['contact'] or '-'}, "
         f"window {window}, channel {answer['channel'] or '-'}, as of {answer['as_of']}"
     )
+    if answer.get("window_note"):
+        out.append(f"  window: {answer['window_note']}")
     deciders: dict[str, list[str]] = {}
     for part, rule in answer["decided_by"].items():
         deciders.setdefault(rule, []).append(part)
@@ -180,9 +204,14 @@ def explanation_text(trace: list[dict[str, Any]], level: str) -> str:
         out.append("WHERE THE SOURCES DISAGREE")
         for ev in by_kind["conflict"]:
             out.append(f"  {ev['question']}")
+            resting = (
+                f", resting on {ev['side_from']}"
+                if ev.get("side_from") not in (None, ev["decided_by"])
+                else ""
+            )
             out.append(
                 f"    taken: {ev['took']['position']} ({', '.join(ev['took']['claims'])}), "
-                f"by {ev['decided_by']}"
+                f"by {ev['decided_by']} (deciding the {ev['part']}){resting}"
             )
             for other in ev["other_sides"]:
                 out.append(f"    other side: {other['position']} ({', '.join(other['claims'])})")

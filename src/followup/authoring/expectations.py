@@ -18,6 +18,8 @@ def expectation_type(key: str, node: Node) -> list[Diagnostic]:
     def wrong(what: str, at: Node = node) -> list[Diagnostic]:
         return [Diagnostic(at.loc, "wrong-type", f"expectation {key!r} must be {what}")]
 
+    if key == "window_note":
+        return [] if value is None or isinstance(value, str) else wrong("text or null")
     if key in ("action", "verdict", "summary", "rules_digest"):
         return [] if isinstance(value, str) else wrong("text")
     if key == "channel":

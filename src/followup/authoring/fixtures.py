@@ -25,8 +25,9 @@ from .expectations import expectation_type
 from .fixture_drafts import draft_mismatches, golden_draft_text
 
 ANSWER_KEYS = ("action", "verdict", "contact", "earliest", "latest", "channel", "summary", "rules_digest")
+TEXT_KEYS = ("window_note",)  # the expected text is part of the actual one (null: there is none)
 LIST_KEYS = ("reasons", "conflicts", "advice", "fired", "not_fired", "errors")
-EXPECT_KEYS = ANSWER_KEYS + LIST_KEYS + ("draft",)
+EXPECT_KEYS = ANSWER_KEYS + TEXT_KEYS + LIST_KEYS + ("draft",)
 CASE_KEYS = ("name", "description", "scenario", "scenario_file", "as_of", "expect", "golden")
 
 
@@ -269,16 +270,25 @@ def _compare(out: Outcome) -> None:
     for key in ANSWER_KEYS:
         if key in exp and _iso(exp[key]) != answer[key]:
             out.mismatches.append((key, _iso(exp[key]), answer[key]))
+    for key in TEXT_KEYS:
+        if key in exp:
+            text_want, text_got = exp[key], answer.get(key)
+            if (text_want is None and text_got is not None) or (
+                text_want is not None and (text_got is None or str(text_want) not in str(text_got))
+            ):
+                out.mismatches.append((key, text_want, text_got))
     if "reasons" in exp:
         got_rules = sorted(r["rule"] for r in rec.reasons)
         if sorted(exp["reasons"]) != got_rules:
             out.mismatches.append(("reasons", sorted(exp["reasons"]), got_rules))
     if "conflicts" in exp:
-        # each expected entry is "conflict-id" or "conflict-id:side-taken"
-        got_full = sorted(f"{c['conflict']}:{c['took']['side']}" for c in rec.conflicts)
+        # each expected entry is "conflict-id", "conflict-id:side-taken" or
+        # "conflict-id:side-taken@rule-that-decided-the-part"
+        got_full = sorted(f"{c['conflict']}:{c['took']['side']}@{c['decided_by']}" for c in rec.conflicts)
         want = sorted(exp["conflicts"])
         same_ids = sorted(w.split(":")[0] for w in want) == sorted(g.split(":")[0] for g in got_full)
-        if not same_ids or any(":" in w and w not in got_full for w in want):
+        partial = [w for w in want if ":" in w]
+        if not same_ids or any(not any(g == w or g.startswith(w + "@") for g in got_full) for w in partial):
             out.mismatches.append(("conflicts", want, got_full))
     if "advice" in exp:
         missing = [w for w in exp["advice"] if not any(w in line for line in rec.advice)]

@@ -9,7 +9,7 @@ from typing import Any
 from followup.core.conditions import OPERATORS
 from followup.core.facts import ENUM_SOURCE, FACTS
 from followup.core.model import RuleSet
-from followup.core.rule_files import NAME_PATTERN
+from followup.core.rule_files import CONFLICT_PARTS, NAME_PATTERN
 from followup.core.rule_reader import ID_PATTERN, MAX_PRIORITY, THEN_KEYS
 from followup.core.scenario import MAX_HISTORY, MAX_TOPIC_CHARS, MAX_TOPICS, SHAPE
 
@@ -166,6 +166,7 @@ def rules_schema(ruleset: RuleSet) -> dict[str, Any]:
                 {"type": "array", "items": {"$ref": "#/$defs/date_expr"}},
             ]
         },
+        "window_note": {"type": "string", "minLength": 1},
         "advice": {"type": "array", "items": {"type": "string"}},
     }
     assert set(then_props) == THEN_KEYS
@@ -294,10 +295,11 @@ def rules_schema(ruleset: RuleSet) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["id", "question", "sides"],
+                    "required": ["id", "question", "sides", "part"],
                     "properties": {
                         "id": {"type": "string"},
                         "question": {"type": "string"},
+                        "part": {"enum": list(CONFLICT_PARTS)},
                         "sides": {
                             "type": "array",
                             "minItems": 2,

@@ -19,7 +19,7 @@ from .compiler import Compiled, EngineRule, Literal
 from .errors import Location
 from .model import Claim, Condition, Conflict, DateExpr, Rule, RuleSet, Side, Test, Value
 
-FORMAT = 1  # bump on any change to what is written
+FORMAT = 2  # bump on any change to what is written
 FIELDS: dict[type, str] = {  # each record's fields, in order
     Location: "path line column",
     Test: "fact op value negated loc",
@@ -30,7 +30,7 @@ FIELDS: dict[type, str] = {  # each record's fields, in order
         "path"
     ),
     Side: "id claims position",
-    Conflict: "id question sides",
+    Conflict: "id question sides part",
     Claim: "id article text encoded reason",
     RuleSet: (
         "directory rules vocabulary defaults conflicts claims articles unmatched no_channel_for derived "
@@ -41,7 +41,7 @@ FIELDS: dict[type, str] = {  # each record's fields, in order
     Compiled: "name definition rules depth",
 }
 KINDS = ("all", "any", "not", "test")
-SCALAR_KEYS = ("action", "verdict", "contact")  # Rule.answer keys holding one value
+SCALAR_KEYS = ("action", "verdict", "contact", "window_note")  # Rule.answer keys holding one value
 DATE_KEYS = ("earliest", "latest")  # Rule.answer keys holding DateExprs
 MAX_NESTING = 64  # conditions and engine definitions (the rules allow far less)
 
@@ -169,7 +169,7 @@ class _Writer:
 
     def conflict(self, c: Conflict) -> list[Any]:
         sides = [[as_str(s.id), _strs(s.claims), as_str(s.position)] for s in _tuple(c.sides)]
-        return [as_str(c.id), as_str(c.question), sides]
+        return [as_str(c.id), as_str(c.question), sides, as_str(c.part)]
 
 
 def _keyed(items: dict[str, Any]) -> list[Any]:

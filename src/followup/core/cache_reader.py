@@ -83,8 +83,8 @@ class _Reader:
         (directory, rules, vocabulary, defaults, conflicts, claims, articles, unmatched, no_channel_for,
          derived, digest, branch_facts) = _rec(x, len(FIELDS[RuleSet].split()))  # fmt: skip
         parsed_conflicts = [
-            Conflict(as_str(cid), as_str(question), tuple(_side(s) for s in _list(sides)))
-            for cid, question, sides in (_rec(c, 3) for c in _list(conflicts))
+            Conflict(as_str(cid), as_str(question), tuple(_side(s) for s in _list(sides)), as_str(part))
+            for cid, question, sides, part in (_rec(c, 4) for c in _list(conflicts))
         ]
         parsed_claims = [
             Claim(as_str(cid), as_str(article), as_str(text), as_bool(encoded), as_str(reason))

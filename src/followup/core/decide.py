@@ -1,55 +1,20 @@
-"""Firings -> Recommendation: conflict resolution as declared in the rules (priority, overrides,
-answer.yaml), the reasons, the disagreements the answer rests on, and the wording."""
+"""Firings -> Recommendation: the answer parts by declared precedence (priority, overrides,
+answer.yaml), the window, and the checks that the answer never contradicts itself. What the answer
+says and why (reasons, advice, disagreements, summary) is put together in reasons.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from .errors import Diagnostic, FollowupError, Location
 from .model import Firing, Recommendation, Rule, RuleSet
+from .reasons import Wording, word_answer
+from .wording import fill
 
 PARTS = ("action", "verdict", "contact", "channel")
 ORDER = PARTS + ("earliest", "latest")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-def show_date(day: dt.date) -> str:
-    return day.strftime("%a %Y-%m-%d")
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "(not given)"
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    if isinstance(value, dt.date):
-        return show_date(value)
-    return str(value)
-
-
-_TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {}
-
-
-def fill(template: str, values: dict[str, Any]) -> str:
-    """Replace {name} with the value of that fact or answer part; nothing else is interpreted
-    (no attributes, indexes or format specs: `{a.b}` is just an unknown name)."""
-    parts = _TEMPLATES.get(template)
-    if parts is None:
-        pieces = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
-        parts = tuple(
-            (pieces[i], pieces[i + 1] if i + 1 < len(pieces) else "") for i in range(0, len(pieces), 2)
-        )
-        _TEMPLATES[template] = parts
-    out = []
-    for text, name in parts:
-        out.append(text)
-        if name:
-            out.append(_show(values.get(name)))
-    return "".join(out)
+SUMMARY_OPENINGS = {"yes": "Yes", "not_yet": "Not yet", "no": "No"}
 
 
 def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of: dt.date) -> Recommendation:
@@ -64,8 +29,85 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
             if other in first and other not in overridden:
                 overridden[other] = rid
     active = [rid for rid in fired if rid not in overridden]
+    answer, decided_by, windows = _assemble(rules, active, facts)
 
-    decided_by: dict[str, str] = {}
+    unmatched = "action" not in answer
+    if unmatched:
+        answer["action"] = ruleset.unmatched["action"]
+        answer["verdict"] = ruleset.unmatched["verdict"]
+    answer.setdefault("verdict", ruleset.unmatched["verdict"])
+    earliest = windows["earliest"][0] if "earliest" in windows else None
+    latest = windows["latest"][0] if "latest" in windows else None
+    channel = answer.get("channel")
+    quiet = answer["action"] in ruleset.no_channel_for  # nothing is to be sent
+    if quiet or unmatched:  # no window for what is not to be sent, or when no rule decided
+        earliest = latest = None
+        for part in ("earliest", "latest"):
+            decided_by.pop(part, None)
+    if quiet:
+        channel = None
+        decided_by.pop("channel", None)
+    if earliest and latest and latest < earliest:
+        latest = None
+        decided_by.pop("latest", None)
+    if not unmatched:
+        _check_window(rules, decided_by, answer["verdict"], earliest, latest, as_of)
+
+    values = dict(facts)
+    for f in firings:  # derived facts read as their values, in the order they were asserted
+        for name, value in f.asserted:
+            held = values.setdefault(name, [])
+            if isinstance(held, list) and value not in held:
+                held.append(value)
+    values.update(
+        {
+            "action": answer["action"],
+            "verdict": answer["verdict"],
+            "contact": answer.get("contact"),
+            "channel": channel,
+            "earliest": earliest,
+            "latest": latest,
+        }
+    )
+    note_rule = decided_by.get("latest") or decided_by.get("earliest")
+    window_note = rules[note_rule].answer.get("window_note") if note_rule else None
+    # a rule that sets answer parts and decided none of them lost to others: it gives no reason
+    lost = {
+        rid for rid in active if any(p in rules[rid].answer for p in ORDER) and rid not in decided_by.values()
+    }
+    words = word_answer(
+        ruleset,
+        Wording(rules, first, fired, active, lost, decided_by, answer, values, quiet, unmatched),
+    )
+    if not unmatched:
+        _check_summary(rules, decided_by, answer["verdict"], words.summary)
+    return Recommendation(
+        action=answer["action"],
+        verdict=answer["verdict"],
+        contact=answer.get("contact"),
+        earliest=earliest,
+        latest=latest,
+        channel=channel,
+        summary=words.summary,
+        reasons=words.reasons,
+        conflicts=words.conflicts,
+        advice=words.advice,
+        rules_digest=ruleset.digest,
+        as_of=as_of,
+        fired=fired,
+        overridden=overridden,
+        facts=facts,
+        firings=firings,
+        decided_by=decided_by,
+        window_note=fill(window_note, values) if window_note else None,
+    )
+
+
+def _assemble(
+    rules: dict[str, Rule], active: list[str], facts: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, tuple[dt.date, Rule]]]:
+    """Each answer part from the remaining rule of highest priority that sets it (equal priority
+    and different values: ambiguous-answer); earliest and latest the latest date given."""
     answer: dict[str, Any] = {}
     best: dict[str, tuple[int, Rule]] = {}
     windows: dict[str, tuple[dt.date, Rule]] = {}
@@ -81,6 +123,8 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
                     cur = windows.get(part)
                     if cur is None or day > cur[0] or (day == cur[0] and rule.priority > cur[1].priority):
                         windows[part] = (day, rule)
+                continue
+            if part not in PARTS:
                 continue
             if isinstance(value, tuple):  # ("fact", name): the value of a scenario fact
                 value = facts.get(value[1])
@@ -103,191 +147,61 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
                         )
                     ]
                 )
+    decided_by: dict[str, str] = {}
     for part in ORDER:
         decider = best[part][1] if part in best else windows[part][1] if part in windows else None
         if decider is not None:
             decided_by[part] = decider.id
-
-    unmatched = "action" not in answer
-    if unmatched:
-        answer["action"] = ruleset.unmatched["action"]
-        answer["verdict"] = ruleset.unmatched["verdict"]
-    answer.setdefault("verdict", ruleset.unmatched["verdict"])
-    earliest = windows["earliest"][0] if "earliest" in windows else None
-    latest = windows["latest"][0] if "latest" in windows else None
-    channel = answer.get("channel")
-    quiet = answer["action"] in ruleset.no_channel_for  # nothing is to be sent
-    if quiet:
-        channel, earliest, latest = None, None, None
-        for part in ("channel", "earliest", "latest"):
-            decided_by.pop(part, None)
-    if earliest and latest and latest < earliest:
-        latest = None
-        decided_by.pop("latest", None)
-    if not unmatched:
-        _check_window(rules, decided_by, answer["verdict"], earliest, as_of)
-
-    values = dict(facts)
-    values.update(
-        {
-            "action": answer["action"],
-            "verdict": answer["verdict"],
-            "contact": answer.get("contact"),
-            "channel": channel,
-            "earliest": earliest,
-            "latest": latest,
-        }
-    )
-
-    # advice on the message; when nothing is to be sent, only from the rules that decided that
-    deciders = set(decided_by.values())
-    advice: list[str] = []
-    advising: set[str] = set()
-    for rid in sorted(active, key=lambda r: (-rules[r].priority, first[r].order)):
-        if quiet and rid not in deciders:
-            continue
-        if rules[rid].advice:
-            advising.add(rid)
-        for line in rules[rid].advice:
-            text = fill(line, values)
-            if text not in advice:
-                advice.append(text)
-    shaping = _shaping(ruleset, first, decided_by, advising)
-    reasons = [
-        {"rule": rid, "says": fill(rules[rid].says, values), "sources": list(rules[rid].sources)}
-        for rid in fired
-        if rid in shaping
-    ]
-    if unmatched:
-        summary = ruleset.unmatched["summary"]
-    else:
-        summary = _summary(rules, decided_by, answer, values)
-    return Recommendation(
-        action=answer["action"],
-        verdict=answer["verdict"],
-        contact=answer.get("contact"),
-        earliest=earliest,
-        latest=latest,
-        channel=channel,
-        summary=summary,
-        reasons=reasons,
-        conflicts=_conflicts(ruleset, rules, [r for r in fired if r in shaping]),
-        advice=advice,
-        rules_digest=ruleset.digest,
-        as_of=as_of,
-        fired=fired,
-        overridden=overridden,
-        facts=facts,
-        firings=firings,
-        decided_by=decided_by,
-    )
+    return answer, decided_by, windows
 
 
-def _shaping(
-    ruleset: RuleSet, first: dict[str, Firing], decided_by: dict[str, str], advising: set[str]
-) -> set[str]:
-    """Rules that set a part of the answer, and the rules whose derived facts those tested
-    (transitively)."""
-    out = set(decided_by.values()) | advising
-    producers: dict[str, list[str]] = {}
-    for rid, firing in first.items():
-        for name, _ in firing.asserted:
-            producers.setdefault(name, []).append(rid)
-    todo = list(out)
-    while todo:
-        rid = todo.pop()
-        for name in ruleset.reads(rid):
-            for other in producers.get(name, ()):
-                if other not in out and _feeds(ruleset.rule(rid), first[other].asserted, name):
-                    out.add(other)
-                    todo.append(other)
-    return out
-
-
-def _feeds(rule: Rule, asserted: tuple[tuple[str, Any], ...], name: str) -> bool:
-    """Whether a fact `name` that another rule asserted satisfies some test of `rule` on it."""
-    values = [v for n, v in asserted if n == name]
-    return any(_accepts(t, values) for t in rule.tests_on(name))
-
-
-def _accepts(test: Any, values: list[Any]) -> bool:
-    if test.op == "exists":
-        return True
-    wanted = test.value if test.op == "one_of" else (test.value,)
-    return any(v == w and type(v) is type(w) for v in values for w in wanted)
+def _contradiction(rule: Rule | None, message: str, hint: str) -> FollowupError:
+    where = rule.loc if rule else Location("<rules>")
+    return FollowupError([Diagnostic(where, "contradictory-answer", message, hint)])
 
 
 def _check_window(
-    rules: dict[str, Rule], decided_by: dict[str, str], verdict: str, earliest: dt.date | None, as_of: dt.date
+    rules: dict[str, Rule],
+    decided_by: dict[str, str],
+    verdict: str,
+    earliest: dt.date | None,
+    latest: dt.date | None,
+    as_of: dt.date,
 ) -> None:
-    """The answer never contradicts itself: a 'not yet' waits for a date after as_of, a 'yes'
-    never names a first day still to come. Otherwise the rules are wrong: a located error at the
-    rule that decided the verdict (a house rule cannot slip such an answer through)."""
+    """The answer never contradicts itself: a 'not yet' waits for a date after as_of; a 'yes'
+    never names a first day still to come or a last day already gone. Otherwise the rules are
+    wrong: a located error at the rule responsible (a house rule cannot slip such an answer
+    through)."""
     if verdict == "not_yet" and (earliest is None or earliest <= as_of):
-        rule = rules[decided_by["verdict"]] if "verdict" in decided_by else None
+        rule = rules.get(decided_by.get("verdict", ""))
         when = f"puts its earliest day at {earliest}, not after {as_of}" if earliest else "gives no date"
-        raise FollowupError(
-            [
-                Diagnostic(
-                    rule.loc if rule else Location("<rules>"),
-                    "contradictory-answer",
-                    f"rule {rule.id if rule else '?'!r} says not yet, but the answer {when}",
-                    "give the rule an `earliest` date after the day asked, or another verdict",
-                )
-            ]
+        raise _contradiction(
+            rule,
+            f"rule {rule.id if rule else '?'!r} says not yet, but the answer {when}",
+            "give the rule an `earliest` date after the day asked, or another verdict",
         )
     if verdict == "yes" and earliest is not None and earliest > as_of:
         rule = rules[decided_by["earliest"]]
-        raise FollowupError(
-            [
-                Diagnostic(
-                    rule.loc,
-                    "contradictory-answer",
-                    f"the answer says yes, but rule {rule.id!r} puts the earliest day at {earliest}, "
-                    f"after {as_of}",
-                    "a rule that moves the window out should also say not_yet (priority or overrides)",
-                )
-            ]
+        raise _contradiction(
+            rule,
+            f"the answer says yes, but rule {rule.id!r} puts the earliest day at {earliest}, after {as_of}",
+            "a rule that moves the window out should also say not_yet (priority or overrides)",
+        )
+    if verdict == "yes" and latest is not None and latest < as_of:
+        rule = rules[decided_by["latest"]]
+        raise _contradiction(
+            rule,
+            f"the answer says yes, but rule {rule.id!r} ends the window on {latest}, before {as_of}",
+            "a window that has closed cannot hold a 'yes': end it later, or give no `latest`",
         )
 
 
-def _summary(
-    rules: dict[str, Rule], decided_by: dict[str, str], answer: dict[str, Any], values: dict[str, Any]
-) -> str:
-    order = []
-    if answer["verdict"] == "not_yet" and "earliest" in decided_by:
-        order.append(decided_by["earliest"])
-    order += [decided_by[p] for p in ("action", "verdict") if p in decided_by]
-    for rid in order:  # only a rule that says this verdict speaks for it
-        if rules[rid].summary and rules[rid].answer.get("verdict") == answer["verdict"]:
-            return fill(rules[rid].summary, values)
-    verdict = {"yes": "Yes", "not_yet": "Not yet", "no": "No"}.get(answer["verdict"], answer["verdict"])
-    return f"{verdict}: {answer['action'].replace('_', ' ')}."
-
-
-def _conflicts(ruleset: RuleSet, rules: dict[str, Rule], shaping: list[str]) -> list[dict[str, Any]]:
-    """Each conflict some shaping rule takes a side in; the highest-priority such rule decides it."""
-    chosen: dict[str, tuple[Rule, str]] = {}
-    for rid in shaping:
-        rule = rules[rid]
-        for cid, side_id in rule.decides:
-            if cid not in chosen or rule.priority > chosen[cid][0].priority:
-                chosen[cid] = (rule, side_id)
-
-    def side(s: Any) -> dict[str, Any]:
-        return {"side": s.id, "position": s.position, "claims": list(s.claims)}
-
-    out = []
-    for cid, (rule, side_id) in chosen.items():
-        conflict = ruleset.conflicts[cid]
-        took = next(s for s in conflict.sides if s.id == side_id)
-        out.append(
-            {
-                "conflict": cid,
-                "question": conflict.question,
-                "took": side(took),
-                "other_sides": [side(s) for s in conflict.sides if s.id != side_id],
-                "decided_by": rule.id,
-            }
+def _check_summary(rules: dict[str, Rule], decided_by: dict[str, str], verdict: str, summary: str) -> None:
+    opening = SUMMARY_OPENINGS.get(verdict, "")
+    if opening and not summary.startswith(opening):
+        rule = rules.get(decided_by.get("verdict", ""))
+        raise _contradiction(
+            rule,
+            f"the answer's verdict is {verdict} but its summary reads {summary[:60]!r}",
+            f"a summary for this verdict starts with {opening!r}",
         )
-    return out

@@ -135,6 +135,7 @@ class Conflict:
     id: str
     question: str
     sides: tuple[Side, ...]
+    part: str = "action"  # the answer part whose deciding rule takes the side the answer rests on
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ class Recommendation:
     facts: dict[str, Any]
     firings: list[Firing]
     decided_by: dict[str, str]  # answer field -> rule id
+    window_note: str | None = None  # what the window's end means (or that it has none)
     how: dict[str, str] = field(default_factory=dict)  # computed fact -> how it was computed
 
     def to_json(self) -> dict[str, Any]:
@@ -239,6 +241,7 @@ class Recommendation:
             "contact": self.contact,
             "earliest": self.earliest.isoformat() if self.earliest else None,
             "latest": self.latest.isoformat() if self.latest else None,
+            "window_note": self.window_note,
             "channel": self.channel,
             "summary": self.summary,
             "reasons": self.reasons,

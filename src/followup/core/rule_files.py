@@ -16,6 +16,9 @@ SPECIAL_FILES = ("vocabulary.yaml", "answer.yaml", "conflicts.yaml", "sources.ya
 # The message templates beside the rules: read by followup.messages (drafts), never as rules.
 MESSAGES_FILE = "messages.yaml"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# a conflict concerns one answer part: the rule that decides that part (or a rule it rests on)
+# takes the side the answer rests on
+CONFLICT_PARTS = ("action", "verdict", "contact", "channel", "earliest", "latest")
 
 
 MAX_PROBLEMS = 200  # reported per rules directory: bounds time and output for hostile files
@@ -177,8 +180,18 @@ def read_conflicts(v: Collector, doc: Node | None, claims: dict[str, Claim]) -> 
         v.add(items.loc, "wrong-type", "conflicts must be a list")
         return out
     for node in items.value:
-        if not v.keys(node, {"id", "question", "sides"}, ("id", "question", "sides"), "a conflict"):
+        if not v.keys(
+            node, {"id", "question", "sides", "part"}, ("id", "question", "sides", "part"), "a conflict"
+        ):
             continue
+        part = v.text(node.value["part"], "part")
+        if part and part not in CONFLICT_PARTS:
+            v.add(
+                node.value["part"].loc,
+                "unknown-value",
+                f"part: unknown answer part {part!r}",
+                did_you_mean(part, list(CONFLICT_PARTS)),
+            )
         cid = v.text(node.value["id"], "conflict id")
         sides: list[Side] = []
         if not node.value["sides"].is_list:
@@ -205,7 +218,7 @@ def read_conflicts(v: Collector, doc: Node | None, claims: dict[str, Claim]) -> 
             )
         if len(sides) < 2:
             v.add(node.loc, "bad-value", f"conflict {cid!r} needs at least two sides")
-        out[cid] = Conflict(cid, v.text(node.value["question"], "question"), tuple(sides))
+        out[cid] = Conflict(cid, v.text(node.value["question"], "question"), tuple(sides), part)
     return out
 
 

@@ -8,12 +8,13 @@ import re
 from typing import Any
 
 from .conditions import ConditionReader
-from .decide import _PLACEHOLDER, ORDER
+from .decide import ORDER
 from .errors import Location, did_you_mean
 from .facts import FACTS
 from .loader import Node
 from .model import Claim, Condition, Conflict, DateExpr, Rule, Value
 from .rule_files import NAME_PATTERN, Collector
+from .wording import PLACEHOLDER as _PLACEHOLDER
 
 RULE_KEYS = {
     "id",
@@ -27,7 +28,17 @@ RULE_KEYS = {
     "summary",
     "decides",
 }
-THEN_KEYS = {"facts", "action", "verdict", "contact", "channel", "earliest", "latest", "advice"}
+THEN_KEYS = {
+    "facts",
+    "action",
+    "verdict",
+    "contact",
+    "channel",
+    "earliest",
+    "latest",
+    "window_note",
+    "advice",
+}
 MAX_PRIORITY = 1000
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
@@ -86,6 +97,12 @@ class RuleReader(ConditionReader):
             facts = self.asserted(then.value.get("facts"))
             answer = self.answer(then)
             advice = [a for a, _ in v.str_list(then.value.get("advice"), "advice")]
+            for line in (
+                then.value["advice"].value
+                if then.value.get("advice") is not None and then.value["advice"].is_list
+                else []
+            ):
+                self.placeholders(line)
         if then.is_map and not any(k in then.value for k in THEN_KEYS):
             v.add(
                 then.loc, "missing-key", f"rule {rid!r} concludes nothing: give facts, answer parts or advice"
@@ -226,6 +243,11 @@ class RuleReader(ConditionReader):
                 exprs = self.dates(then.value[key], key)
                 if exprs:
                     out[key] = tuple(exprs)
+        if "window_note" in then.value:
+            note = v.text(then.value["window_note"], "window_note")
+            if note:
+                self.placeholders(then.value["window_note"])
+                out["window_note"] = note
         return out
 
     def dates(self, node: Node, key: str) -> list[DateExpr]:

@@ -32,7 +32,7 @@ from .rule_reader import RuleReader
 
 # Problems that name a rule or derived fact possibly defined in another file: not reported while a
 # topic file cannot be read, since that file's rules may be what they are missing.
-NEEDS_ALL_RULES = frozenset({"unknown-rule", "unknown-fact", "never-fires"})
+NEEDS_ALL_RULES = frozenset({"unknown-rule", "unknown-fact", "never-fires", "unknown-placeholder"})
 
 
 def load_rules(directory: str) -> RuleSet:

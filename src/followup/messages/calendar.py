@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from followup.core.decide import show_date
 from followup.core.model import Recommendation, Scenario
+from followup.core.wording import show_date
 
 from .draft import CONTACT_NAMES, Draft, send_day
 
@@ -57,10 +57,13 @@ def reminder_title(contact: int, channel: str, scenario: Scenario) -> str:
 
 
 def reminder_text(rec: Recommendation, draft: Draft | None) -> str:
-    """The event's description: summary, window, channel, then the draft."""
+    """The event's description: summary, window (as the text answer words it), channel, draft."""
     start = show_date(rec.earliest) if rec.earliest else "now"
-    end = show_date(rec.latest) if rec.latest else "open"
-    lines = [rec.summary, "", f"Window: {start} to {end}", f"Channel: {rec.channel}"]
+    window = f"{start} to {show_date(rec.latest)}" if rec.latest else f"from {start} (no last day)"
+    lines = [rec.summary, "", f"Window: {window}"]
+    if rec.window_note:
+        lines.append(rec.window_note)
+    lines.append(f"Channel: {rec.channel}")
     if draft is not None:
         lines += ["", f"Draft (template {draft.template}):", ""]
         if draft.subject is not None:

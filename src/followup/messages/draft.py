@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from followup.core.decide import fill
 from followup.core.model import Recommendation, Scenario
+from followup.core.wording import fill, joined
 
 if TYPE_CHECKING:  # pragma: no cover
     from .templates import Messages
@@ -131,11 +131,6 @@ def values(scenario: Scenario, send_on: dt.date) -> dict[str, str | None]:
     out["interview.date"] = day_in_words(scenario.interview_date)
     out["time_since_interview"] = span_in_words((send_on - scenario.interview_date).days)
     return out
-
-
-def joined(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def day_in_words(day: dt.date) -> str:

@@ -21,6 +21,7 @@ from followup.core.errors import FollowupError, Location, did_you_mean
 from followup.core.loader import Node
 from followup.core.model import RuleSet
 from followup.core.rule_files import MESSAGES_FILE, Collector, read_file
+from followup.core.wording import PLACEHOLDER
 
 
 class Placeholder:
@@ -51,13 +52,12 @@ PLACEHOLDERS: dict[str, Placeholder] = {
 SUBJECT_CHANNELS = ("email",)  # the channels whose messages have a subject line
 MAX_BODY = {"linkedin": 600, "letter": 700}  # characters of a template's body, where it must be short
 TEMPLATE_KEYS = ("id", "description", "contact", "channel", "sources", "subject", "body")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")  # as core.decide.fill reads them
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")  # as a rule id (core.rule_reader.ID_PATTERN)
 
 
 def placeholders_in(text: str) -> list[str]:
     """The names a template text looks up, in order."""
-    return _PLACEHOLDER.findall(text)
+    return PLACEHOLDER.findall(text)
 
 
 class Template:
@@ -149,7 +149,7 @@ def _prompts(v: Collector, node: Node) -> dict[str, str]:
             continue
         text = v.text(value, f"the prompt for {{{name}}}")
         bracketed = text.startswith("[") and text.endswith("]")
-        if text and (not bracketed or _PLACEHOLDER.search(text)):
+        if text and (not bracketed or PLACEHOLDER.search(text)):
             v.add(
                 value.loc,
                 "bad-value",
