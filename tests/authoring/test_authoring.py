@@ -47,9 +47,19 @@ def _spec(path: str) -> tuple[int, str, str | None, str | None]:
     return int(m.group(1)), m.group(2), m.group(3), append.group(1) if append else None
 
 
+def _replaces(path: str) -> str | None:
+    """The rules file a case takes the place of, whole (`# replace: messages.yaml`)."""
+    m = re.search(r"^# replace: (\S+)$", open(path, encoding="utf-8").read(), re.M)
+    return m.group(1) if m else None
+
+
 def _install(case: str, rules: str) -> str:
     """Put a broken case into a rules copy; returns the path of the file it became."""
     _, _, _, append = _spec(case)
+    if _replaces(case):
+        target = os.path.join(rules, str(_replaces(case)))
+        shutil.copy(case, target)
+        return target
     if append:
         target = os.path.join(rules, append)
         body = "".join(line for line in open(case, encoding="utf-8") if not line.startswith("#"))
@@ -98,6 +108,9 @@ def test_every_required_code_has_a_broken_file():
         "chaining-cycle",
         "ambiguous-precedence",
         "unknown-placeholder",
+        "missing-template",
+        "unreachable-template",
+        "duplicate-template",
     }
 
 

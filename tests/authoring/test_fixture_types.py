@@ -53,6 +53,15 @@ WRONG = [
         16,
         "expectation 'errors' must be a list of error codes or of {code, line, column, message, hint, path, level}",
     ),
+    (
+        "draft: [x]",
+        7,
+        14,
+        "expectation 'draft' must be null or {subject: text, body_has: [text], missing: [scenario field]}",
+    ),
+    ("draft: {subject: 3}", 7, 24, "subject of an expected draft must be text or null"),
+    ("draft: {body_has: x}", 7, 25, "body_has of an expected draft must be a list of text"),
+    ("draft: {missing: [1]}", 7, 24, "missing of an expected draft must be a list of text"),
 ]
 
 
@@ -84,6 +93,8 @@ def test_wrong_type_expectation_is_a_located_error(tmp_path, expect, line, colum
         "contact: 2",
         "errors: [yaml-syntax, {code: bad-date, line: 3}]",
         "fired: []",
+        "draft: null",
+        "draft: {subject: null, body_has: [x], missing: []}",
     ],
 )
 def test_expectations_of_the_right_type_are_accepted(tmp_path, expect):
@@ -92,7 +103,7 @@ def test_expectations_of_the_right_type_are_accepted(tmp_path, expect):
     assert result.exit_code in (0, 1), result.output
 
 
-def test_golden_must_be_true_or_false(tmp_path):
+def test_golden_must_be_true_false_or_draft(tmp_path):
     """golden: "no" would be truthy: refused as wrong-type."""
     path = tmp_path / "fx.yaml"
     path.write_text(
@@ -100,4 +111,13 @@ def test_golden_must_be_true_or_false(tmp_path):
     )
     result = CliRunner().invoke(main, ["check", str(path), "--rules", RULES])
     assert result.exit_code == 2
-    assert result.stderr == f"{path}:3:13: error: wrong-type: golden must be true or false\n"
+    assert result.stderr == f"{path}:3:13: error: wrong-type: golden must be true, false or draft\n"
+
+
+def test_an_unknown_field_of_an_expected_draft_is_located(tmp_path):
+    """draft: {body: ...} is not a field the runner compares: unknown-key with a suggestion, exit 2."""
+    path, result = _check(tmp_path, "draft: {body_had: [x]}")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{path}:7:15: error: unknown-key: unknown field 'body_had' of an expected draft (did you mean 'body_has'?)\n"
+    )

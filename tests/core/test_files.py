@@ -111,3 +111,16 @@ def test_a_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):
         files.write_atomically(str(tmp_path / "out.json"), "{}")
     assert err.value.diagnostics[0].render().endswith("error: cannot-write: No space left on device")
     assert os.listdir(tmp_path) == []
+
+
+def test_an_interrupted_write_leaves_no_file_behind(tmp_path, monkeypatch):
+    """Ctrl-C in the middle of a write (as in `followup ask`): the interrupt goes on, no temporary file stays."""
+    from followup.core import files
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_atomically(str(tmp_path / "answers.yaml"), "interview: {date: 2026-11-05}\n")
+    assert os.listdir(tmp_path) == []

@@ -10,15 +10,19 @@ other inputs, never guessed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup.core.decide import ORDER
 from followup.core.facts import FACTS
 from followup.core.logic import Literal, dnf
 from followup.core.model import Recommendation, Rule, RuleSet, Scenario
 
+from .answer import answer_json, draft_for
 from .changes import what_would_change
 from .trace import show_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from followup.messages.draft import Draft
 
 OP_TEXT = {
     "equals": "=",
@@ -98,6 +102,7 @@ def build_trace(
     alternatives: dict[str, list[list[Literal]]],
     what_changes: list[dict[str, Any]],
     compiled: Any,
+    draft: Draft | None = None,
 ) -> list[dict[str, Any]]:
     """All events of one evaluation, in order: facts, firings, rules that did not fire, the outcome
     of each fired rule, the answer, its conflicts and what would change it."""
@@ -213,6 +218,7 @@ def build_trace(
                 )
             },
             "decided_by": dict(rec.decided_by),
+            "draft": answer_json(rec, draft)["draft"],
         }
     )
     for c in rec.conflicts:
@@ -287,4 +293,5 @@ def explain(advisor: Any, scenario: Scenario) -> tuple[Recommendation, list[dict
     rec = advisor.evaluate(scenario)
     alternatives = {rule.id: dnf(rule.when) for rule in advisor.ruleset.rules}
     changes = what_would_change(advisor, scenario, rec)
-    return rec, build_trace(advisor.ruleset, rec, alternatives, changes, advisor.compiled)
+    draft = draft_for(rec, scenario, advisor.ruleset)
+    return rec, build_trace(advisor.ruleset, rec, alternatives, changes, advisor.compiled, draft)

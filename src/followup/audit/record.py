@@ -6,12 +6,17 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup.core.errors import Diagnostic, FollowupError
 from followup.core.loader import Node, load_file
 from followup.core.model import Recommendation, RuleSet
 from followup.core.rules import rule_canonical
+
+from .answer import answer_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from followup.messages.draft import Draft
 
 FORMAT = "followup-audit/1"
 COMPARED = (
@@ -62,7 +67,11 @@ def versions() -> dict[str, str]:
 
 
 def make_record(
-    ruleset: RuleSet, scenario_raw: dict[str, Any], rec: Recommendation, trace: list[dict[str, Any]]
+    ruleset: RuleSet,
+    scenario_raw: dict[str, Any],
+    rec: Recommendation,
+    trace: list[dict[str, Any]],
+    draft: Draft | None = None,
 ) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -71,7 +80,7 @@ def make_record(
         "rules_digest": rec.rules_digest,
         "rules": rule_hashes(ruleset),
         "versions": versions(),
-        "answer": rec.to_json(),
+        "answer": answer_json(rec, draft),
         "trace": trace,
     }
 
@@ -153,11 +162,15 @@ def _is_answer(answer: Any) -> bool:
     )
 
 
-def compare(record: dict[str, Any], ruleset: RuleSet, rec: Recommendation) -> Replay:
-    now = rec.to_json()
+def compare(
+    record: dict[str, Any], ruleset: RuleSet, rec: Recommendation, draft: Draft | None = None
+) -> Replay:
+    now = answer_json(rec, draft)
     then = record["answer"]
     diffs = []
-    for key in COMPARED:
+    for key in COMPARED + ("draft",):
+        if key == "draft" and key not in then:
+            continue  # a record made before answers carried their drafted message
         a, b = then.get(key), now.get(key)
         if key == "reasons":
             a = [r["rule"] for r in a] if isinstance(a, list) else a

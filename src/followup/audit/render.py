@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from followup.core.model import Recommendation, RuleSet
 from followup.core.wording import show_date
 
 from .trace import filter_level
 
+if TYPE_CHECKING:  # pragma: no cover
+    from followup.messages.draft import Draft
+
 CONTACT_NAMES = {1: "the thank-you note", 2: "the status follow-up", 3: "the final follow-up"}
 
 
-def to_json(rec: Recommendation) -> str:
-    return json.dumps(rec.to_json(), indent=2, ensure_ascii=False)
+def to_json(answer: dict[str, Any]) -> str:
+    """An answer object (audit.answer.answer_json) as JSON text."""
+    return json.dumps(answer, indent=2, ensure_ascii=False)
 
 
 def window_text(earliest: str | None, latest: str | None) -> str:
@@ -65,7 +69,7 @@ def grouped_claims(claims: list[tuple[str, str]]) -> str:
     )
 
 
-def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
+def to_text(rec: Recommendation, ruleset: RuleSet, draft: Draft | None = None) -> str:
     lines = [rec.summary, ""]
     contact = CONTACT_NAMES.get(rec.contact, "-") if rec.contact else "-"
     lines.append(f"  action:  {rec.action}    verdict: {rec.verdict}    as of {show_date(rec.as_of)}")
@@ -91,9 +95,46 @@ def to_text(rec: Recommendation, ruleset: RuleSet) -> str:
         lines.append("For the message:")
         for line in rec.advice:
             lines.append(f"  - {line}")
+    if draft is not None:
+        lines.append("")
+        lines.append(f"Draft ({draft_heading(draft)}):")
+        lines.extend(f"  {line}".rstrip() for line in message_text(draft).splitlines())
+        lines.extend(f"  {line}".rstrip() for line in missing_lines(draft))
     lines.append("")
     lines.append(f"Rules digest: {rec.rules_digest}")
     return "\n".join(lines) + "\n"
+
+
+MISSING_NOTE = "Fill in before sending:"
+
+
+def draft_heading(draft: Draft) -> str:
+    """'status follow-up by email, to send on Mon 2026-11-09; template status-email'"""
+    what = CONTACT_NAMES.get(draft.contact, f"contact {draft.contact}").removeprefix("the ")
+    how, verb = CHANNEL_WORDS.get(draft.channel, (f"by {draft.channel}", "send"))
+    return f"{what} {how}, to {verb} on {show_date(draft.send_on)}; template {draft.template}"
+
+
+CHANNEL_WORDS = {  # channel -> (how the message goes, the verb for the day it is due)
+    "email": ("by email", "send"),
+    "linkedin": ("on LinkedIn", "send"),
+    "letter": ("written by hand", "post"),
+    "phone": ("by phone (a plan for the call)", "call"),
+}
+
+
+def message_text(draft: Draft) -> str:
+    """The message ready to paste: `Subject: ...`, a blank line and the body; the body alone for
+    channels without a subject."""
+    head = f"Subject: {draft.subject}\n\n" if draft.subject is not None else ""
+    return head + draft.body + "\n"
+
+
+def missing_lines(draft: Draft) -> list[str]:
+    """The note under a draft with gaps: which scenario fields would fill its bracketed prompts."""
+    if not draft.missing:
+        return []
+    return ["", f"{MISSING_NOTE} {', '.join(draft.missing)} (the [bracketed] parts)"]
 
 
 def explanation_text(trace: list[dict[str, Any]], level: str) -> str:

@@ -33,6 +33,8 @@ def expectation_type(key: str, node: Node) -> list[Diagnostic]:
         return [] if ok else wrong("a date YYYY-MM-DD or null")
     if key == "errors":
         return _errors_type(node, wrong)
+    if key == "draft":
+        return _draft_type(node, wrong)
     what = "a list of rule ids" if key in ("reasons", "fired", "not_fired") else "a list of text"
     if key == "conflicts":
         what = "a list of conflict ids (conflict or conflict:side)"
@@ -78,4 +80,31 @@ def _errors_type(node: Node, wrong: Any) -> list[Diagnostic]:
             if isinstance(sub.value, bool) or not isinstance(sub.value, kind):
                 kind_name = "a whole number" if kind is int else "text"
                 return [Diagnostic(sub.loc, "wrong-type", f"{name} of an expected error must be {kind_name}")]
+    return []
+
+
+DRAFT_FIELDS = ("subject", "body_has", "missing")
+
+
+def _draft_type(node: Node, wrong: Any) -> list[Diagnostic]:
+    """draft: null (no message), or {subject: text or null, body_has: [text], missing: [field]}."""
+    what = "null or {subject: text, body_has: [text], missing: [scenario field]}"
+    if node.value is None:
+        return []
+    if not node.is_map or not node.value:
+        return list(wrong(what))
+    for name, sub in node.value.items():
+        if name not in DRAFT_FIELDS:
+            return [
+                Diagnostic(
+                    node.key_locs[name],
+                    "unknown-key",
+                    f"unknown field {name!r} of an expected draft",
+                    did_you_mean(name, list(DRAFT_FIELDS)),
+                )
+            ]
+        if name == "subject" and not (sub.value is None or isinstance(sub.value, str)):
+            return [Diagnostic(sub.loc, "wrong-type", "subject of an expected draft must be text or null")]
+        if name != "subject" and (not sub.is_list or any(not isinstance(i.value, str) for i in sub.value)):
+            return [Diagnostic(sub.loc, "wrong-type", f"{name} of an expected draft must be a list of text")]
     return []

@@ -13,18 +13,21 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from followup.audit.answer import draft_for
 from followup.core.advisor import Advisor
 from followup.core.errors import Diagnostic, FollowupError, Location, did_you_mean
 from followup.core.loader import Node, load_file
 from followup.core.model import Recommendation
 from followup.core.scenario import date_out_of_range, parse_date
+from followup.messages.draft import Draft
 
 from .expectations import expectation_type
+from .fixture_drafts import draft_mismatches, golden_draft_text
 
 ANSWER_KEYS = ("action", "verdict", "contact", "earliest", "latest", "channel", "summary", "rules_digest")
 TEXT_KEYS = ("window_note",)  # the expected text is part of the actual one (null: there is none)
 LIST_KEYS = ("reasons", "conflicts", "advice", "fired", "not_fired", "errors")
-EXPECT_KEYS = ANSWER_KEYS + TEXT_KEYS + LIST_KEYS
+EXPECT_KEYS = ANSWER_KEYS + TEXT_KEYS + LIST_KEYS + ("draft",)
 CASE_KEYS = ("name", "description", "scenario", "scenario_file", "as_of", "expect", "golden")
 
 
@@ -38,7 +41,8 @@ class Case:
     as_of: dt.date | None
     expect: dict[str, Any]
     loc: Location
-    golden: bool = False
+    golden: bool = False  # golden: true pins the full text explanation
+    golden_draft: bool = False  # golden: draft pins the drafted message
 
     @property
     def id(self) -> str:
@@ -57,6 +61,7 @@ class Outcome:
     mismatches: list[tuple[str, Any, Any]] = field(default_factory=list)  # key, expected, actual
     recommendation: Recommendation | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    draft: Draft | None = None
 
     @property
     def passed(self) -> bool:
@@ -122,8 +127,9 @@ def load_cases(path: str) -> list[Case]:
             else:
                 problems.extend(expectation_type(key, expect.value[key]))
         golden_node = node.value.get("golden")
-        if golden_node is not None and not isinstance(golden_node.value, bool):
-            add(golden_node.loc, "wrong-type", "golden must be true or false")
+        golden = golden_node.value if golden_node is not None else False
+        if not isinstance(golden, bool) and golden != "draft":
+            add(golden_node.loc, "wrong-type", "golden must be true, false or draft")
         has_inline, has_file = "scenario" in node.value, "scenario_file" in node.value
         if has_inline == has_file:
             add(
@@ -158,7 +164,8 @@ def load_cases(path: str) -> list[Case]:
                 as_of=as_of,
                 expect=expect.plain(),
                 loc=node.loc,
-                golden=bool(node.value["golden"].value) if "golden" in node.value else False,
+                golden=golden is True,
+                golden_draft=golden == "draft",
             )
         )
     if problems:
@@ -190,15 +197,21 @@ def run_case(case: Case, advisor: Advisor, update_golden: bool = False) -> Outco
         )
         scenario = advisor.scenario(node, as_of=case.as_of)
         outcome.recommendation = advisor.evaluate(scenario)
+        if "draft" in case.expect or case.golden_draft:
+            outcome.draft = draft_for(outcome.recommendation, scenario, advisor.ruleset)
     except FollowupError as exc:
         outcome.diagnostics = exc.diagnostics
     _compare(outcome)
-    if case.golden:
+    if "draft" in case.expect and outcome.recommendation is not None:
+        outcome.mismatches.extend(draft_mismatches(case.expect["draft"], outcome.draft))
+    if case.golden or case.golden_draft:
         _golden(outcome, advisor, scenario, update_golden)
     return outcome
 
 
 def _golden(outcome: Outcome, advisor: Advisor, scenario: Any, update: bool) -> None:
+    """Compare (or with update, rewrite) the case's golden file: the full text explanation, or
+    for `golden: draft` the drafted message as `advise` shows it."""
     from followup.audit.explain import explain
     from followup.audit.render import explanation_text
 
@@ -206,8 +219,11 @@ def _golden(outcome: Outcome, advisor: Advisor, scenario: Any, update: bool) -> 
     if scenario is None or outcome.recommendation is None:
         outcome.mismatches.append(("golden", "an explanation", "no answer to explain"))
         return
-    _, trace = explain(advisor, scenario)
-    text = explanation_text(trace, "full")
+    if case.golden_draft:
+        text = golden_draft_text(outcome.draft)
+    else:
+        _, trace = explain(advisor, scenario)
+        text = explanation_text(trace, "full")
     if update:
         os.makedirs(os.path.dirname(case.golden_path), exist_ok=True)
         with open(case.golden_path, "w", encoding="utf-8") as fh:

@@ -4,7 +4,8 @@ Errors come from validation and compilation (the rules cannot be used as they ar
 checks here that find a rule that can never fire or two rules that can match the same scenario
 and set the same answer part differently with no declared precedence. Warnings (as in yamllint:
 the rules work, but something is off) are a claim neither cited nor listed as not encoded, a
-claim cited although listed as not encoded, and a derived fact no rule tests.
+claim cited although listed as not encoded, and a derived fact no rule tests. The message
+templates beside the rules are checked by lint_messages.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.logic import dnf, domains, satisfiable
 from followup.core.model import Rule, RuleSet
 from followup.core.rules import load_rules, rule_file_names
+from followup.messages.templates import Messages
+
+from .lint_messages import lint_messages
 
 
 def lint(directory: str) -> list[Diagnostic]:
@@ -36,8 +40,9 @@ def lint(directory: str) -> list[Diagnostic]:
         compile_rules(ruleset)
     except FollowupError as exc:
         problems.extend(exc.diagnostics)
-    problems += _never_fires(ruleset) + _ambiguous(ruleset) + _claims(ruleset) + _unused(ruleset)
-    problems += _answers(ruleset)
+    found, messages = lint_messages(ruleset)
+    problems += _never_fires(ruleset) + _ambiguous(ruleset) + _claims(ruleset, messages) + _unused(ruleset)
+    problems += _answers(ruleset) + found
     return sorted(problems, key=_order)
 
 
@@ -187,11 +192,16 @@ def _waits_for_later(rule: Rule) -> bool:
     return True
 
 
-def _claims(ruleset: RuleSet) -> list[Diagnostic]:
-    cited: dict[str, Rule] = {}
+def _claims(ruleset: RuleSet, messages: Messages | None) -> list[Diagnostic]:
+    """Claims neither cited (by a rule or a message template) nor marked not encoded, and claims
+    cited although marked not encoded."""
+    cited: dict[str, tuple[Location, str]] = {}
     for rule in ruleset.rules:
         for claim_id in rule.sources:
-            cited.setdefault(claim_id, rule)
+            cited.setdefault(claim_id, (rule.loc, f"rule {rule.id!r}"))
+    for template in messages.templates if messages is not None else ():
+        for claim_id in template.sources:
+            cited.setdefault(claim_id, (template.loc, f"template {template.id!r}"))
     sources = Location(os.path.join(ruleset.directory, "sources.yaml"))
     out = []
     for claim in ruleset.claims.values():
@@ -208,9 +218,9 @@ def _claims(ruleset: RuleSet) -> list[Diagnostic]:
         if not claim.encoded and claim.id in cited:
             out.append(
                 Diagnostic(
-                    cited[claim.id].loc,
+                    cited[claim.id][0],
                     "cited-not-encoded",
-                    f"rule {cited[claim.id].id!r} cites {claim.id}, which sources.yaml lists as not encoded",
+                    f"{cited[claim.id][1]} cites {claim.id}, which sources.yaml lists as not encoded",
                     level="warning",
                 )
             )

@@ -1,5 +1,6 @@
 """JSON Schemas for the two YAML formats, generated from the same tables the loaders use (the
-scenario SHAPE, the FACTS table, the vocabulary, the claims), so editors and loaders agree."""
+scenario SHAPE, the FACTS table, the vocabulary, the claims, the message placeholders), so editors
+and loaders agree."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from followup.core.facts import ENUM_SOURCE, FACTS
 from followup.core.model import RuleSet
 from followup.core.rule_files import CONFLICT_PARTS, NAME_PATTERN
 from followup.core.rule_reader import ID_PATTERN, MAX_PRIORITY, THEN_KEYS
-from followup.core.scenario import SHAPE
+from followup.core.scenario import MAX_HISTORY, MAX_TOPIC_CHARS, MAX_TOPICS, SHAPE
+
+from .schema_messages import messages_file
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "a date YYYY-MM-DD"}
@@ -26,8 +29,11 @@ def scenario_schema(ruleset: RuleSet) -> dict[str, Any]:
                 out["required"] = required
             return out
         if isinstance(spec, list):
-            return {"type": "array", "items": shape(spec[0], path), "maxItems": 100}
+            most = MAX_TOPICS if path == "interview.topics" else MAX_HISTORY
+            return {"type": "array", "items": shape(spec[0], path), "maxItems": most}
         kind = spec.rstrip("!")
+        if kind == "topic":
+            return {"type": "string", "minLength": 1, "maxLength": MAX_TOPIC_CHARS}
         if kind == "date":
             return dict(DATE)
         if kind == "enum":
@@ -49,7 +55,7 @@ def scenario_schema(ruleset: RuleSet) -> dict[str, Any]:
             "scenario": {},
             "scenario_file": {"type": "string"},
             "as_of": dict(DATE),
-            "golden": {"type": "boolean"},
+            "golden": {"enum": [True, False, "draft"]},
             "expect": {"type": "object", "minProperties": 1},
         },
         # a case that expects errors holds a broken scenario on purpose
@@ -336,5 +342,12 @@ def rules_schema(ruleset: RuleSet) -> dict[str, Any]:
         "$schema": DRAFT,
         "title": "followup-advisor rules directory file",
         "$defs": {"rule": rule, "condition": condition, "date_expr": date_expr},
-        "anyOf": [topic_file, vocabulary_file, sources_file, conflicts_file, answer_file],
+        "anyOf": [
+            topic_file,
+            vocabulary_file,
+            sources_file,
+            conflicts_file,
+            answer_file,
+            messages_file(ruleset),
+        ],
     }

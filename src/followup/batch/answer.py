@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from followup.audit.answer import answer_of
 from followup.core.errors import Diagnostic, FollowupError, Location
 
 from .io import answer_record, error_record, record_id
@@ -191,7 +192,7 @@ def answer_line(
             node = load_tree(ctx.source, text, obj)
             scenario = advisor.scenario(node, as_of=ctx.as_of, today=ctx.today)
         rec = advisor.evaluate(scenario)
-        return False, answer_record(line, record_id(obj), rec.to_json())
+        return False, answer_record(line, record_id(obj), answer_of(rec, scenario, advisor.ruleset))
     except FollowupError as exc:
         return True, error_record(line, record_id(obj), relocate(exc.diagnostics, ctx.source, line))
     except MemoryError:  # the worker starts afresh (workers._serve)

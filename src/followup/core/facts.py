@@ -31,6 +31,7 @@ FACTS: dict[str, FactSpec] = {
     "contact.interviewer_channel": FactSpec("enum", "channel the interviewer used most", optional=True),
     "contact.rapport": FactSpec("enum", "rapport with the interviewer (default normal)"),
     "company.name": FactSpec("text", "company name, for wording only", optional=True),
+    "candidate.name": FactSpec("text", "the candidate's own name, for wording only", optional=True),
     "interview.interviewer": FactSpec("text", "interviewer's name, for wording only", optional=True),
     "position.title": FactSpec("text", "position title, for wording only", optional=True),
     # dates (usable in earliest/latest and in sentences, not in conditions)

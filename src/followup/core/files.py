@@ -87,11 +87,13 @@ def write_atomically(path: str, data: str | bytes) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:  # an OSError, or an interrupt (Ctrl-C): no temporary file stays
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if not isinstance(exc, OSError):
+            raise
         raise _fail(path, "cannot-write", exc.strerror or str(exc)) from None
     _sync_directory(directory)
 

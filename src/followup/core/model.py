@@ -38,6 +38,7 @@ class Scenario:
     follow_up_after: dt.date | None = None
     node: Any = field(default=None, compare=False)  # the located tree it was validated from
     id: str | None = None
+    topics: tuple[str, ...] = ()  # interview.topics: wording of the drafted message only, never a fact
 
     @property
     def raw(self) -> dict[str, Any]:

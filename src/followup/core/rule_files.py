@@ -13,6 +13,8 @@ from .loader import Node, load_file
 from .model import Claim, Conflict, Side
 
 SPECIAL_FILES = ("vocabulary.yaml", "answer.yaml", "conflicts.yaml", "sources.yaml")
+# The message templates beside the rules: read by followup.messages (drafts), never as rules.
+MESSAGES_FILE = "messages.yaml"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # a conflict concerns one answer part: the rule that decides that part (or a rule it rests on)
 # takes the side the answer rests on

@@ -19,6 +19,7 @@ from .errors import Diagnostic, FollowupError, Location, did_you_mean
 from .loader import Node
 from .model import Condition, Rule, RuleSet, Value
 from .rule_files import (
+    MESSAGES_FILE,
     SPECIAL_FILES,
     Collector,
     read_answer,
@@ -41,7 +42,7 @@ def load_rules(directory: str) -> RuleSet:
         raise FollowupError(
             [Diagnostic(Location(directory), "no-such-directory", "rules directory not found")]
         )
-    names = rule_file_names(directory)
+    names = [n for n in rule_file_names(directory) if n != MESSAGES_FILE]
     for special in SPECIAL_FILES:
         if special not in names:
             v.add(

@@ -15,14 +15,23 @@ from .model import Event, RuleSet, Scenario
 SHAPE: dict[str, Any] = {
     "id": "id",
     "as_of": "date",
+    "candidate": {"name": "text"},
     "company": {"name": "text", "culture": "enum", "size": "enum"},
-    "interview": {"date": "date!", "format": "enum", "medium": "enum", "interviewer": "text"},
+    "interview": {
+        "date": "date!",
+        "format": "enum",
+        "medium": "enum",
+        "interviewer": "text",
+        "topics": ["topic"],
+    },
     "position": {"title": "text", "level": "enum"},
     "contact": {"interviewer_channel": "enum", "rapport": "enum"},
     "timeline": {"decision_by": "date", "follow_up_after": "date"},
     "history": [{"kind": "enum!", "date": "date!", "channel": "enum", "outcome": "enum"}],
 }
 MAX_HISTORY = 100
+MAX_TOPICS, MAX_TOPIC_CHARS = 10, 200  # interview.topics: points discussed, for the drafted message
+TEXT_FIELDS = ("candidate.name", "company.name", "interview.interviewer", "position.title")
 
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -255,6 +264,7 @@ def _validate(
                     )
                 events.append(Event(kind, day, got.get("history.channel"), outcome, loc))
 
+    topics = _topics(chk, values.pop("interview.topics", None))
     interview = values.get("interview.date")
     if node.is_map and "interview" not in node.value:
         chk.add(node.loc, "missing-field", "interview.date is required")
@@ -298,7 +308,7 @@ def _validate(
     fields: dict[str, Any] = {}
     for path in _SCENARIO_ENUMS:
         fields[path] = values.get(path, ruleset.defaults.get(path))
-    for path in ("company.name", "interview.interviewer", "position.title"):
+    for path in TEXT_FIELDS:
         fields[path] = values.get(path)
     return Scenario(
         path=node.loc.path,
@@ -312,7 +322,40 @@ def _validate(
         else None,
         node=node,
         id=values.get("id"),
+        topics=topics,
     )
+
+
+def _topics(chk: _Checker, node: Node | None) -> tuple[str, ...]:
+    """interview.topics: at most MAX_TOPICS pieces of text of at most MAX_TOPIC_CHARS each. Free
+    text for the drafted message only: it never becomes a fact the rules see."""
+    if node is None:
+        return ()
+    if len(node.value) > MAX_TOPICS:
+        chk.add(
+            node.loc,
+            "too-large",
+            f"interview.topics has {len(node.value)} entries; the limit is {MAX_TOPICS}",
+        )
+        return ()
+    out = []
+    for item in node.value:
+        if item.bad:
+            continue
+        if not isinstance(item.value, str):
+            chk._wrong(item, "each of interview.topics", "text")
+        elif not item.value.strip():
+            chk.add(item.loc, "bad-value", "an empty topic", "write the point discussed, or leave it out")
+        elif len(item.value) > MAX_TOPIC_CHARS:
+            chk.add(
+                item.loc,
+                "too-long",
+                f"a topic of {len(item.value)} characters; the limit is {MAX_TOPIC_CHARS}",
+                "one short phrase per topic",
+            )
+        else:
+            out.append(item.value)
+    return tuple(out)
 
 
 _SCENARIO_ENUMS = {
@@ -320,5 +363,5 @@ _SCENARIO_ENUMS = {
     for section, spec in SHAPE.items()
     if isinstance(spec, dict)
     for key, kind in spec.items()
-    if kind.rstrip("!") == "enum"
+    if isinstance(kind, str) and kind.rstrip("!") == "enum"
 }
