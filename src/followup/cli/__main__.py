@@ -1,0 +1,5 @@
+"""`python -m followup.cli`."""
+
+from . import main
+
+main()

@@ -1,0 +1,61 @@
+"""What the commands share: the group, the common options and how a user mistake ends a command
+(its diagnostics on stderr, exit 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Any
+
+import click
+
+from followup.audit.trace import LEVEL_EVENTS  # the package's settings only; the code loads when it runs
+from followup.core.errors import FollowupError
+
+LEVELS = tuple(LEVEL_EVENTS)
+
+
+def date_option(ctx: Any, param: Any, value: str | None) -> dt.date | None:
+    """Click callback for a date option (--as-of): YYYY-MM-DD, else a usage error (exit 2)."""
+    if value is None:
+        return None
+    from followup.core.scenario import date_out_of_range, parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD")
+    if date_out_of_range(day):
+        raise click.BadParameter(str(date_out_of_range(day)))
+    return day
+
+
+def fail(exc: FollowupError) -> None:
+    for diag in exc.diagnostics:
+        click.echo(diag.render(), err=True)
+    sys.exit(2)
+
+
+RULES = click.option(
+    "--rules",
+    "rules",
+    metavar="DIR",
+    default=None,
+    help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)",
+)
+AS_OF = click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    callback=date_option,
+    default=None,
+    help="the day the question is asked (overrides the scenario's as_of)",
+)
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="followup-advisor")
+def main() -> None:
+    """Is a (second) follow-up after a job interview okay here, and when?"""

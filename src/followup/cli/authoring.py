@@ -1,0 +1,217 @@
+"""The commands for the people who maintain the rules: lint, rules, check, diff, schema, init."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from followup.core.errors import FollowupError
+
+from .app import FORMAT, RULES, fail, main
+
+
+@main.command()
+@RULES
+@click.option("--strict", is_flag=True, help="fail on warnings too")
+@FORMAT
+def lint(rules: str | None, strict: bool, fmt: str) -> None:
+    """Check a rules directory: every problem in one run, sorted by location.
+    Exit 0 clean, 1 problems found, 2 unusable input."""
+    import json
+
+    from followup.authoring.lint import lint as run_lint
+    from followup.core.advisor import rules_dir
+
+    try:
+        problems = run_lint(rules_dir(rules))
+    except FollowupError as exc:
+        fail(exc)
+        return
+    errors = sum(1 for p in problems if p.level == "error")
+    warnings = len(problems) - errors
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"problems": [p.to_json() for p in problems], "errors": errors, "warnings": warnings},
+                indent=2,
+            )
+        )
+    else:
+        for p in problems:
+            click.echo(p.render())
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1 if errors or (strict and warnings) else 0)
+
+
+@main.command("rules")
+@RULES
+@FORMAT
+def list_rules(rules: str | None, fmt: str) -> None:
+    """List every rule: id, topic file, priority, sources."""
+    import json
+    import os
+
+    from followup.core.advisor import load_advisor
+
+    try:
+        ruleset = load_advisor(rules).ruleset
+    except FollowupError as exc:
+        fail(exc)
+        return
+    rows = sorted(ruleset.rules, key=lambda r: (os.path.basename(r.path), r.loc.line))
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "file": os.path.basename(r.path),
+                        "line": r.loc.line,
+                        "priority": r.priority,
+                        "overrides": list(r.overrides),
+                        "sources": list(r.sources),
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"{'id':<30} {'file':<15} {'priority':>8}  sources")
+    for r in rows:
+        over = f"  overrides {', '.join(r.overrides)}" if r.overrides else ""
+        click.echo(f"{r.id:<30} {os.path.basename(r.path):<15} {r.priority:>8}  {', '.join(r.sources)}{over}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, metavar="[PATHS]...")
+@RULES
+@click.option("--coverage", is_flag=True, help="report how many cases fired each rule")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="list passing cases too; for each failure, every mismatch and the explanation of the answer",
+)
+@FORMAT
+def check(paths: tuple[str, ...], rules: str | None, coverage: bool, verbose: bool, fmt: str) -> None:
+    """Run scenario fixture files (default: ./scenarios): one line per failing case, then the
+    counts (-v: every case, every mismatch, explanations). Exit 1 on any failure."""
+    import json
+
+    from followup.audit.explain import explain as run_explain
+    from followup.audit.render import explanation_text
+    from followup.authoring.check import report_json, report_text, run_check
+    from followup.core.advisor import load_advisor
+
+    try:
+        advisor = load_advisor(rules)
+        report = run_check(list(paths) or [_default_scenarios()], advisor)
+    except FollowupError as exc:
+        fail(exc)
+        return
+
+    def explain_outcome(outcome: Any) -> str:
+        node = outcome.case.scenario
+        if node is None:
+            from followup.core.loader import load_file
+
+            node = load_file(outcome.case.scenario_file, lenient=True)
+        _, trace = run_explain(advisor, advisor.scenario(node, as_of=outcome.case.as_of))
+        return explanation_text(trace, "fired")
+
+    if fmt == "json":
+        click.echo(json.dumps(report_json(report, coverage), indent=2, default=str))
+    else:
+        click.echo(report_text(report, coverage, explain_outcome, verbose), nl=False)
+    sys.exit(1 if report.failed else 0)
+
+
+@main.command()
+@click.option(
+    "--base",
+    "base",
+    required=True,
+    metavar="OLD_RULES",
+    help="the rules before the edit: a directory, or a git revision of the rules directory",
+)
+@RULES
+@click.argument("scenarios", nargs=-1, metavar="[SCENARIOS]...")
+@FORMAT
+def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> None:
+    """Impact of a rule edit: every scenario under both rule sets; the cases whose answer changes.
+    Exit 0 nothing changed, 1 something did, 2 bad input."""
+    import json
+
+    from followup.authoring.diff import base_advisor, diff_text
+    from followup.authoring.diff import diff as run_diff
+    from followup.core.advisor import load_advisor, rules_dir
+
+    try:
+        new_dir = rules_dir(rules)
+        old, new = base_advisor(base, new_dir), load_advisor(new_dir)
+        changes, unchanged = run_diff(old, new, list(scenarios) or [_default_scenarios()])
+    except FollowupError as exc:
+        fail(exc)
+        return
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "changed": [c.__dict__ for c in changes],
+                    "changed_count": len(changes),
+                    "unchanged_count": unchanged,
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(diff_text(changes, unchanged), nl=False)
+    sys.exit(1 if changes else 0)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["rules", "scenario"]))
+@RULES
+def schema(kind: str, rules: str | None) -> None:
+    """Print the JSON Schema of rule files or of scenario files (for editor completion)."""
+    import json
+
+    from followup.authoring.schema import rules_schema, scenario_schema
+    from followup.core.advisor import load_advisor
+
+    try:
+        ruleset = load_advisor(rules).ruleset
+    except FollowupError as exc:
+        fail(exc)
+        return
+    doc = rules_schema(ruleset) if kind == "rules" else scenario_schema(ruleset)
+    click.echo(json.dumps(doc, indent=2))
+
+
+@main.command()
+@click.argument("directory", metavar="DIR")
+def init(directory: str) -> None:
+    """Copy the stock rules and scenarios into DIR to start a house variant."""
+    from followup.authoring.init import init as run_init
+
+    try:
+        written = run_init(directory)
+    except FollowupError as exc:
+        fail(exc)
+        return
+    click.echo(f"wrote {len(written)} files to {directory}: rules/, scenarios/, schemas/")
+    click.echo(
+        f"next: followup lint --rules {directory}/rules && "
+        f"followup check {directory}/scenarios --rules {directory}/rules"
+    )
+
+
+def _default_scenarios() -> str:
+    import os
+
+    from followup.authoring.init import stock_scenarios_dir
+
+    return "scenarios" if os.path.isdir("scenarios") else stock_scenarios_dir()
