@@ -93,6 +93,7 @@ def _days(n: int) -> str:
 def today_text(parts: dict[str, list[Answer]], as_of: dt.date, later: Answer | None = None) -> str:
     """`track today`: what to send today, what becomes due this week, what could not be answered."""
     lines = []
+    width = max((len(a.app.id) for items in parts.values() for a in items), default=0)
     due = parts["due"]
     if due:
         lines.append(f"To send today, {show_date(as_of)}:")
@@ -103,9 +104,9 @@ def today_text(parts: dict[str, list[Answer]], as_of: dt.date, later: Answer | N
                 if since and since < as_of
                 else ""
             )
-            lines.append(f"  {one.app.id}  {who(one.app)}{late}")
-            lines.append(f"      {one.rec.summary if one.rec else ''}")
-            lines.append(f"      the message: followup track show {one.app.id}")
+            lines.append(f"  {one.app.id.ljust(width)}  {who(one.app)}{late}")
+            lines.append(f"  {'':{width}}  {one.rec.summary if one.rec else ''}")
+            lines.append(f"  {'':{width}}  the message: followup track show {one.app.id}")
     else:
         lines.append(f"Nothing to send today, {show_date(as_of)}.")
     until = as_of + dt.timedelta(days=WEEK)
@@ -118,7 +119,7 @@ def today_text(parts: dict[str, list[Answer]], as_of: dt.date, later: Answer | N
             what = CONTACTS.get(one.rec.contact or 0, "next message") if one.rec else "next message"
             how = f" by {one.rec.channel}" if one.rec and one.rec.channel else ""
             when = f"on {show_date(day)} (in {_days((day - as_of).days)})"
-            lines.append(f"  {one.app.id}  {who(one.app)}: {what}{how} {when}")
+            lines.append(f"  {one.app.id.ljust(width)}  {who(one.app)}: {what}{how} {when}")
     else:
         lines.append(f"Nothing else becomes due by {show_date(until)}.")
     if later is not None and later.send_on is not None:

@@ -136,9 +136,11 @@ class Store:
         self.close()
 
 
-def open_store(path: str | None = None, create: bool = True, timeout: float = BUSY_TIMEOUT) -> Store:
+def open_store(path: str | None = None, create: bool = True, timeout: float | None = None) -> Store:
     """The database at `path` (see database_path), migrated to the current schema. With
-    `create` False a missing file is not created: the store is empty (in memory)."""
+    `create` False a missing file is not created: the store is empty (in memory). A write waits
+    `timeout` seconds (default BUSY_TIMEOUT) for another writer."""
+    timeout = BUSY_TIMEOUT if timeout is None else timeout
     explicit = path
     path = database_path(path)
     try:
