@@ -113,7 +113,7 @@ def import_applications(
     with store.writing() as conn:
         taken = [
             Diagnostic(
-                _id_location(name, n, s), "id-taken", f"id {_short(s.id)} is taken by an application already"
+                _id_location(name, n, s), "id-taken", f"id {_short(s.id)} is taken by another application"
             )
             for n, s in scenarios
             if s.id is not None and rows.find(conn, s.id) is not None
