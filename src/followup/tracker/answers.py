@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from followup.audit.answer import answer_json, draft_for
-from followup.core.errors import Diagnostic, FollowupError
+from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.messages.draft import send_day
 
-from .documents import NUMBER, Application, node_of
+from .documents import NUMBER, Application, label, node_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from followup.core.advisor import Advisor
@@ -108,6 +108,12 @@ def id_key(app_id: str) -> tuple[int, int, str]:
     return (0, int(app_id), "") if NUMBER.fullmatch(app_id) else (1, 0, app_id)
 
 
+def damaged(app: Application) -> Diagnostic:
+    """An application whose stored scenario was changed outside followup and cannot be read."""
+    hint = f"replace it: followup track edit {app.id} --file FILE"
+    return Diagnostic(Location(label(app.id)), "damaged-record", str(app.damaged), hint)
+
+
 def scenario_of(advisor: Advisor, app: Application, as_of: dt.date) -> Scenario:
     """The application's scenario as of a day, validated as advise validates a file."""
     return advisor.scenario(node_of(app), as_of=as_of)
@@ -115,6 +121,8 @@ def scenario_of(advisor: Advisor, app: Application, as_of: dt.date) -> Scenario:
 
 def answer(advisor: Advisor, app: Application, as_of: dt.date) -> Answer:
     """The application's answer as of `as_of` (its problems when it has none)."""
+    if app.damaged:
+        return Answer(app, as_of, problems=[damaged(app)])
     try:
         scenario = scenario_of(advisor, app, as_of)
         rec = advisor.evaluate(scenario)

@@ -33,6 +33,7 @@ class Application:
     fields: dict[str, Any]
     history: tuple[dict[str, Any], ...] = ()
     archived: bool = False
+    damaged: str | None = None  # why the stored scenario could not be read (changed by hand)
 
     @property
     def company(self) -> str | None:

@@ -81,19 +81,19 @@ def migrate(conn: sqlite3.Connection, path: str, upto: int | None = None) -> lis
     applied. Refuses a database that is not the tracker's, or that a newer version migrated."""
     wanted = MIGRATIONS[:upto] if upto is not None else MIGRATIONS
     names = [m.__name__ for m in wanted]
-    if _check(conn, path, names) == names:
+    if check(conn, path, names) == names:
         return []  # up to date: no write lock taken
     done: list[str] = []
     conn.execute("BEGIN IMMEDIATE")  # one migrator at a time; check again under the lock
     try:
-        have = _check(conn, path, names)
+        have = check(conn, path, names)
         if have is None:
             conn.execute(f"CREATE TABLE {TABLE} (step INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
             have = []
         conn.execute("COMMIT")
         for step, migration in enumerate(wanted[len(have) :], start=len(have) + 1):
             conn.execute("BEGIN IMMEDIATE")
-            if len(_check(conn, path, names) or []) >= step:  # another process applied it
+            if len(check(conn, path, names) or []) >= step:  # another process applied it
                 conn.execute("COMMIT")
                 continue
             migration(conn)
@@ -107,7 +107,10 @@ def migrate(conn: sqlite3.Connection, path: str, upto: int | None = None) -> lis
     return done
 
 
-def _check(conn: sqlite3.Connection, path: str, names: list[str]) -> list[str] | None:
+def check(conn: sqlite3.Connection, path: str, names: list[str] | None = None) -> list[str] | None:
+    """The migrations the database has (None: a new, empty database). Refuses, before anything
+    is written to it, a database of another program and one a newer version migrated."""
+    names = names if names is not None else [m.__name__ for m in MIGRATIONS]
     have = applied(conn)
     if have is None:
         other = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 1").fetchone()

@@ -19,10 +19,11 @@ def _application(row: tuple[Any, ...], history: list[dict[str, Any]]) -> Applica
     _, app_id, text, archived = row
     try:
         fields = json.loads(text)
-    except ValueError:
+    except (TypeError, ValueError):
         fields = None
-    if not isinstance(fields, dict):  # changed by hand: the validator reports what is wrong
-        fields = {"unreadable": str(text)[:60]}
+    if not isinstance(fields, dict):  # changed by hand, outside followup
+        damage = f"the stored scenario is not a JSON object: {str(text)[:60]!r}"
+        return Application(app_id, {}, tuple(history), bool(archived), damage)
     return Application(app_id, fields, tuple(history), bool(archived))
 
 

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.files import kind_of
 
-from .migrations import migrate
+from .migrations import check, migrate
 
 APP_NAME = "followup-advisor"
 DB_FILE = "applications.db"
@@ -156,6 +156,10 @@ def open_store(path: str | None = None, create: bool = True, timeout: float | No
         _create(path, default=not explicit and not os.environ.get(ENV))
     conn = _connect(path if exists else ":memory:", path, timeout)
     try:
+        check(conn, path)  # the tracker's, or new: before anything is changed in it
+        if exists:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
         migrate(conn, path)
     except sqlite3.Error as exc:
         conn.close()
@@ -192,9 +196,6 @@ def _connect(target: str, path: str, timeout: float) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        if target != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.Error as exc:
         conn.close()
         raise database_error(path, exc) from None

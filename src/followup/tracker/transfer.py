@@ -26,7 +26,7 @@ from followup.core.jsonline import decode_line, load_json, relocate, validate_li
 from followup.core.loader import MAX_BYTES, _short
 
 from . import rows
-from .answers import Answer, id_key
+from .answers import Answer, damaged, id_key
 from .documents import NUMBER, Application, application, check_storable
 from .store import Store
 
@@ -39,7 +39,11 @@ MAX_PROBLEMS = 100
 
 
 def export_bytes(apps: list[Application]) -> bytes:
-    """The applications as JSON Lines, in id order."""
+    """The applications as JSON Lines, in id order. Refused (nothing written) when one of them
+    was damaged outside followup: its line would not be its scenario."""
+    broken = [damaged(app) for app in apps if app.damaged]
+    if broken:
+        raise FollowupError(broken)
     lines = [
         json.dumps(app.document(), ensure_ascii=False) + "\n"
         for app in sorted(apps, key=lambda a: id_key(a.id))
