@@ -210,3 +210,16 @@ def test_advise_loads_no_tracker_code(tmp_path):
     )
     assert proc.stdout.startswith("Not yet: wait until Thu 2026-11-26")
     assert proc.stderr == "none"
+
+
+def test_a_document_is_a_copy_that_leaves_the_application_as_read():
+    """Changing the document an Application gives (to edit it) never changes the Application."""
+    from followup.tracker.documents import Application
+
+    app = Application(
+        "1", {"company": {"name": "Zeta"}, "interview": {"date": "2026-11-05", "topics": ["a"]}}
+    )
+    doc = app.document()
+    doc["company"]["name"] = "Other"
+    doc["interview"]["topics"].append("b")
+    assert app.fields == {"company": {"name": "Zeta"}, "interview": {"date": "2026-11-05", "topics": ["a"]}}

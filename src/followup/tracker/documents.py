@@ -48,11 +48,19 @@ class Application:
         return _text(self.fields, "interview", "date") or ""
 
     def document(self) -> dict[str, Any]:
-        """The scenario as a file holds it (see the module docstring)."""
-        doc: dict[str, Any] = {"id": self.id, **self.fields}
+        """The scenario as a file holds it (see the module docstring): a copy, to change freely."""
+        doc: dict[str, Any] = {"id": self.id, **_copy(self.fields)}
         if self.history:
             doc["history"] = [dict(e) for e in self.history]
         return doc
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _text(fields: dict[str, Any], section: str, key: str) -> str | None:
