@@ -18,7 +18,7 @@ ties by id (numbers in numeric order, then other ids).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from followup.audit.answer import answer_json, draft_for
@@ -129,7 +129,9 @@ def answer(advisor: Advisor, app: Application, as_of: dt.date) -> Answer:
         draft = draft_for(rec, scenario, advisor.ruleset)
     except FollowupError as exc:
         return Answer(app, as_of, problems=exc.diagnostics)
-    return Answer(app, as_of, scenario, rec, draft)
+    # kept: the answer, not the evaluation's working data (facts, firings: explain's business);
+    # a list holds a thousand of these, and the garbage collector scans what is kept
+    return Answer(app, as_of, scenario, replace(rec, facts={}, firings=[], how={}), draft)
 
 
 def answers(advisor: Advisor, apps: list[Application], as_of: dt.date) -> list[Answer]:
