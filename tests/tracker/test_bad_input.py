@@ -13,6 +13,10 @@ CASES = [
         ["show", "99"],
         "ID:1:1: error: unknown-id: no application '99' in {db} (followup track list --all shows every id)\n",
     ),
+    (
+        ["show", "\udcff"],  # a byte that is not UTF-8 in the argument
+        "ID:1:1: error: unknown-id: no application '\\udcff' in {db} (followup track list --all shows every id)\n",
+    ),
     (["show", "acm"], "ID:1:1: error: unknown-id: no application 'acm' in {db} (did you mean 'acme'?)\n"),
     (
         ["log", "99", "sent", "follow_up"],

@@ -22,7 +22,15 @@ from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.loader import Node, _short
 
 from . import rows
-from .documents import Application, application, check_storable, event_node, same_event, with_event
+from .documents import (
+    ID_PATTERN,
+    Application,
+    application,
+    check_storable,
+    event_node,
+    same_event,
+    with_event,
+)
 from .store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,7 +55,8 @@ def unknown_id(store: Store, conn: sqlite3.Connection, app_id: str, where: Locat
 
 
 def _find(store: Store, conn: sqlite3.Connection, app_id: str, where: Location) -> tuple[int, Application]:
-    found = rows.find(conn, app_id)
+    # an id no application can have (e.g. text that is not UTF-8) is never looked up
+    found = rows.find(conn, app_id) if ID_PATTERN.fullmatch(app_id) else None
     if found is None:
         raise unknown_id(store, conn, app_id, where)
     return found
