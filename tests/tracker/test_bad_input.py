@@ -177,6 +177,33 @@ def test_text_without_a_utf8_form_is_refused(tmp_path):
     assert digest(db) == before
 
 
+def test_a_control_character_is_refused_as_in_a_scenario_file(tmp_path):
+    """Text a scenario file cannot hold (an escape sequence that would redraw the terminal in
+    `track list`) cannot get in by --set either."""
+    db = tracked(tmp_path, ZETA)
+    before = digest(db)
+    result = track(db, "edit", "1", "--set", "company.name=\x1b[2JZeta")
+    assert result.exit_code == 2
+    assert result.stderr == "--set:1:1: error: bad-value: control character U+001B is not allowed\n"
+    assert digest(db) == before
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+@pytest.mark.parametrize("command", [["export", "-o"], ["ics", "-o"], ["show", "1", "--record"]])
+def test_no_output_is_written_over_the_database(tmp_path, command, suffix):
+    """-o / --record naming the database (or its WAL file) is refused: it would replace it."""
+    db = tracked(tmp_path, ZETA)
+    before = rows(db)
+    target = db + suffix
+    result = track(db, *command, target)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{target}:1:1: error: output-is-database: is the tracker's database; writing there would "
+        "replace it (give another file)\n"
+    )
+    assert rows(db) == before
+
+
 def test_a_stored_application_that_no_longer_validates_is_an_error_row_not_a_crash(tmp_path):
     """Asked as of a day before a logged event: list marks that row, show explains it (exit 2)."""
     db = tracked(tmp_path, ZETA, ACME)

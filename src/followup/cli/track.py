@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import Any
 
@@ -43,11 +44,24 @@ def opened(db: str | None, create: bool) -> Any:
     return open_store(db, create=create)
 
 
-def write_out(output: str | None, data: bytes) -> None:
-    """Bytes to FILE (whole or not at all) or to stdout."""
+def not_the_database(output: str, db: str) -> None:
+    """Refuse to write over the database (or its WAL files): -o apps.db would replace it."""
+    from followup.core.errors import Diagnostic, Location
+
+    target = os.path.realpath(output)
+    if target in {os.path.realpath(db + suffix) for suffix in ("", "-wal", "-shm", "-journal")}:
+        message = "is the tracker's database; writing there would replace it"
+        raise FollowupError(
+            [Diagnostic(Location(output), "output-is-database", message, "give another file")]
+        )
+
+
+def write_out(output: str | None, data: bytes, db: str) -> None:
+    """Bytes to FILE (whole or not at all; never the database) or to stdout."""
     if output:
         from followup.core.files import write_atomically
 
+        not_the_database(output, db)
         write_atomically(output, data)
     else:
         sys.stdout.flush()
@@ -147,6 +161,7 @@ def show(
         if one.problems:
             raise FollowupError(one.problems)
         if record:
+            not_the_database(record, store.path)
             _record(advisor, one, record)
     except FollowupError as exc:
         fail(exc)
@@ -189,7 +204,7 @@ def ics(db: str | None, as_of: dt.date | None, rules: str | None, output: str | 
         found = answers.answers(advisor, apps, day)
         data = transfer.calendar_bytes(found)
         if data is not None:
-            write_out(output, data)
+            write_out(output, data, store.path)
     except FollowupError as exc:
         fail(exc)
         return
@@ -218,7 +233,7 @@ def export(db: str | None, output: str | None, only: str | None) -> None:
     try:
         with opened(db, create=False) as store:
             apps = changes.applications(store, archived)
-        write_out(output, transfer.export_bytes(apps))
+        write_out(output, transfer.export_bytes(apps), store.path)
     except FollowupError as exc:
         fail(exc)
         return

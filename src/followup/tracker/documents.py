@@ -19,6 +19,7 @@ from followup.core.loader import Node, _short, from_plain
 from followup.core.model import Scenario
 from followup.core.scenario import SHAPE
 
+NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # as PyYAML's reader
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")  # typeable, never read as an option
 NUMBER = re.compile(r"[1-9][0-9]{0,17}")  # the ids the tracker gives: 1, 2, 3 ...
 EVENT_KEYS = ("kind", "date", "channel", "outcome")
@@ -107,8 +108,9 @@ def application(scenario: Scenario, app_id: str, archived: bool = False) -> Appl
 
 
 def check_storable(scenario: Scenario) -> None:
-    """Refuse what cannot be kept: an id that is not typeable (`bad-id`) and text that has no
-    UTF-8 form (a lone surrogate from a \\ud800 escape: `not-utf8`)."""
+    """Refuse what cannot be kept: an id that is not typeable (`bad-id`), text with a control
+    character (`bad-value`, as a scenario file cannot hold one) and text that has no UTF-8 form
+    (a lone surrogate, from a byte that is not UTF-8 on the command line: `not-utf8`)."""
     problems = _unstorable(scenario.node) if scenario.node is not None else []
     if scenario.id is not None and not ID_PATTERN.fullmatch(scenario.id):
         where = scenario.node.value["id"].loc if scenario.node is not None else Location("id")
@@ -135,6 +137,11 @@ def _unstorable(node: Node) -> list[Diagnostic]:
         elif isinstance(item.value, list):
             stack.extend(item.value)
         elif isinstance(item.value, str):
+            control = NON_PRINTABLE.search(item.value)
+            if control:  # what a scenario file cannot hold either (the YAML reader refuses it)
+                message = f"control character U+{ord(control.group()):04X} is not allowed"
+                out.append(Diagnostic(item.loc, "bad-value", message))
+                continue
             try:
                 item.value.encode("utf-8")
             except UnicodeEncodeError:

@@ -27,7 +27,8 @@ WIDEST = {"COMPANY": 24, "ROLE": 24}
 
 
 def one_line(text: str | None, limit: int = 0) -> str:
-    words = " ".join(str(text or "").split())
+    """Free text on one line: whitespace collapsed, anything not printable left out."""
+    words = " ".join("".join(c for c in str(text or "") if c.isprintable() or c.isspace()).split())
     return words if not limit or len(words) <= limit else words[: limit - 3] + "..."
 
 
