@@ -131,8 +131,7 @@ def today_command(db: str | None, as_of: dt.date | None, rules: str | None, fmt:
     if fmt == "json":
         click.echo(json.dumps(answers.today_json(parts, day), indent=2, ensure_ascii=False))
         return
-    beyond = [a for a in found if a.status == "upcoming" and a not in parts["this_week"]]
-    click.echo(render.today_text(parts, day, beyond[0] if beyond else None), nl=False)
+    click.echo(render.today_text(parts, day, answers.next_after(found, day)), nl=False)
 
 
 @track.command("show")

@@ -37,7 +37,7 @@ STATUSES = ("due", "upcoming", "none", "error")
 WEEK = 7  # `track today` also shows what becomes due in the next WEEK days
 
 
-@dataclass
+@dataclass(eq=False)
 class Answer:
     """One application's answer as of a day (rec and draft), or the problems that prevent one."""
 
@@ -152,6 +152,12 @@ def today(all_answers: list[Answer], as_of: dt.date) -> dict[str, list[Answer]]:
         ],
         "errors": [a for a in all_answers if a.status == "error"],
     }
+
+
+def next_after(all_answers: list[Answer], as_of: dt.date) -> Answer | None:
+    """The first application due after this week, if any (sorted answers)."""
+    horizon = as_of + dt.timedelta(days=WEEK)
+    return next((a for a in all_answers if a.status == "upcoming" and (a.send_on or as_of) > horizon), None)
 
 
 def list_json(all_answers: list[Answer], as_of: dt.date) -> dict[str, Any]:
