@@ -19,7 +19,7 @@ import click
 
 from followup.core.errors import FollowupError
 
-from .app import AS_OF, FORMAT, RULES, fail
+from .app import FORMAT, RULES, date_option, fail
 
 DB = click.option(
     "--db",
@@ -27,6 +27,14 @@ DB = click.option(
     metavar="PATH",
     default=None,
     help="the tracker's database (default: $FOLLOWUP_DB, else applications.db in your data directory)",
+)
+AS_OF = click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    callback=date_option,
+    default=None,
+    help="the day taken as today (default: the computer's date)",
 )
 OUTPUT = click.option(
     "-o", "--output", "output", metavar="FILE", default=None, help="write to FILE (default: stdout)"

@@ -13,8 +13,8 @@ import click
 
 from followup.core.errors import Diagnostic, FollowupError, Location
 
-from .app import AS_OF, RULES, fail
-from .track import DB, opened, today, track
+from .app import RULES, fail
+from .track import AS_OF, DB, opened, today, track
 
 
 def _day(text: str, where: str, reference: dt.date, future: bool = False) -> dt.date:
