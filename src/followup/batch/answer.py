@@ -202,14 +202,11 @@ def answer_line(
 
 
 def validate_fast(advisor: Advisor, ctx: Context, line: int, obj: Any) -> Scenario | None:
-    """The scenario from the plain JSON value, or None when it has a problem (to be reported
-    with advise's exact locations by the slow path)."""
-    from followup.core.loader import from_plain
+    """The scenario from the plain JSON value (core/plain.py: no located tree is built), or None
+    when it has a problem (to be reported with advise's exact locations by the slow path)."""
+    from followup.core.plain import scenario_from_plain
 
-    try:
-        return advisor.scenario(from_plain(ctx.source, obj, line), as_of=ctx.as_of, today=ctx.today)
-    except FollowupError:
-        return None
+    return scenario_from_plain(obj, advisor.ruleset, ctx.source, as_of=ctx.as_of, today=ctx.today)
 
 
 def internal_error(ctx: Context, line: int, exc: BaseException, rid: str | int | None) -> bytes:
