@@ -28,9 +28,12 @@ vouches for).
 
 Design (shared/durable-rules.md: the engine can kill its process):
 - this process, the supervisor, never evaluates anything. N worker processes each load the Advisor
-  once and answer the lines sent to them, framed over two pipes each (channel.py). The
+  once and answer the lines sent to them, framed over two pipes each (channel.py): lines go down
+  in chunks of up to CHUNK, results come up HOLD_RECORDS at a time (and always before a worker
+  waits for work), so neither side makes a system call or wakes the other per record. The
   supervisor's ends never block, so a stopped, hung or dying worker can never hold it up. Each
-  worker publishes in shared memory the line it is answering (0: none): a worker that dies, or
+  worker publishes in shared memory the line it is answering (0: none), its progress marker:
+  results it still held when it died are lost and those records are sent again; a worker that dies, or
   gives no answer for RECORD_TIMEOUT seconds and is killed, costs exactly that record (an
   `engine-crash` error record), or none when it was between records; the rest of its lines are
   sent again. A worker stopped by SIGTERM/SIGHUP/SIGINT (e.g. a signal to the whole process
