@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from followup.core.errors import FollowupError
+from followup.core.schema_version import versioned
 
 from .app import FORMAT, RULES, fail, main
 
@@ -34,7 +35,9 @@ def lint(rules: str | None, strict: bool, fmt: str) -> None:
     if fmt == "json":
         click.echo(
             json.dumps(
-                {"problems": [p.to_json() for p in problems], "errors": errors, "warnings": warnings},
+                versioned(
+                    {"problems": [p.to_json() for p in problems], "errors": errors, "warnings": warnings}
+                ),
                 indent=2,
             )
         )
@@ -64,17 +67,21 @@ def list_rules(rules: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(
             json.dumps(
-                [
+                versioned(
                     {
-                        "id": r.id,
-                        "file": os.path.basename(r.path),
-                        "line": r.loc.line,
-                        "priority": r.priority,
-                        "overrides": list(r.overrides),
-                        "sources": list(r.sources),
+                        "rules": [
+                            {
+                                "id": r.id,
+                                "file": os.path.basename(r.path),
+                                "line": r.loc.line,
+                                "priority": r.priority,
+                                "overrides": list(r.overrides),
+                                "sources": list(r.sources),
+                            }
+                            for r in rows
+                        ]
                     }
-                    for r in rows
-                ],
+                ),
                 indent=2,
             )
         )
@@ -123,7 +130,7 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, verbose: bo
         return explanation_text(trace, "fired")
 
     if fmt == "json":
-        click.echo(json.dumps(report_json(report, coverage), indent=2, default=str))
+        click.echo(json.dumps(versioned(report_json(report, coverage)), indent=2, default=str))
     else:
         click.echo(report_text(report, coverage, explain_outcome, verbose), nl=False)
     sys.exit(1 if report.failed else 0)
@@ -159,11 +166,13 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
     if fmt == "json":
         click.echo(
             json.dumps(
-                {
-                    "changed": [c.__dict__ for c in changes],
-                    "changed_count": len(changes),
-                    "unchanged_count": unchanged,
-                },
+                versioned(
+                    {
+                        "changed": [c.__dict__ for c in changes],
+                        "changed_count": len(changes),
+                        "unchanged_count": unchanged,
+                    }
+                ),
                 indent=2,
             )
         )
