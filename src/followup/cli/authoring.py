@@ -181,14 +181,31 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
     sys.exit(1 if changes else 0)
 
 
+SCHEMAS = (
+    "rules",
+    "scenario",
+    "answer",
+    "batch-record",
+    "explanation",
+    "replay",
+    "draft",
+    "error",
+    "lint",
+    "check",
+    "rule-list",
+    "diff",
+)
+
+
 @main.command()
-@click.argument("kind", type=click.Choice(["rules", "scenario"]))
+@click.argument("kind", type=click.Choice(SCHEMAS))
 @RULES
 def schema(kind: str, rules: str | None) -> None:
-    """Print the JSON Schema of rule files or of scenario files (for editor completion)."""
+    """Print a JSON Schema: of rule files or scenario files (for editor completion), or of an
+    output (`answer`: advise's JSON and the HTTP API's answer; `batch-record`: one line of batch
+    output; and each other command's --format json)."""
     import json
 
-    from followup.authoring.schema import rules_schema, scenario_schema
     from followup.core.advisor import load_advisor
 
     try:
@@ -196,8 +213,31 @@ def schema(kind: str, rules: str | None) -> None:
     except FollowupError as exc:
         fail(exc)
         return
-    doc = rules_schema(ruleset) if kind == "rules" else scenario_schema(ruleset)
-    click.echo(json.dumps(doc, indent=2))
+    click.echo(json.dumps(schema_doc(kind, ruleset), indent=2))
+
+
+def schema_doc(kind: str, ruleset: Any) -> dict[str, Any]:
+    """The JSON Schema named `kind` (one of SCHEMAS) for a rule set."""
+    from followup.audit import schemas as out
+    from followup.authoring import output_schemas as authoring_out
+    from followup.authoring.schema import rules_schema, scenario_schema
+
+    makers: dict[str, Any] = {
+        "rules": rules_schema,
+        "scenario": scenario_schema,
+        "answer": out.answer_schema,
+        "batch-record": out.batch_record_schema,
+        "explanation": out.explanation_schema,
+        "replay": lambda _: out.replay_schema(),
+        "draft": out.draft_output_schema,
+        "error": lambda _: out.error_schema(),
+        "lint": lambda _: authoring_out.lint_schema(),
+        "check": lambda _: authoring_out.check_schema(),
+        "rule-list": lambda _: authoring_out.rule_list_schema(),
+        "diff": lambda _: authoring_out.diff_schema(),
+    }
+    doc: dict[str, Any] = makers[kind](ruleset)
+    return doc
 
 
 @main.command()
