@@ -61,7 +61,8 @@ def rule_list_schema() -> dict[str, Any]:
             "sources": STRS,
         }
     )
-    return _doc("followup rules", obj({"schema_version": VERSION, "rules": {"type": "array", "items": rule}}))
+    body = obj({"schema_version": VERSION, "rules": {"type": "array", "items": rule}}, {"rules_digest": STR})
+    return _doc("followup rules", body)
 
 
 def diff_schema() -> dict[str, Any]:

@@ -63,29 +63,12 @@ def list_rules(rules: str | None, fmt: str) -> None:
     except FollowupError as exc:
         fail(exc)
         return
-    rows = sorted(ruleset.rules, key=lambda r: (os.path.basename(r.path), r.loc.line))
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                versioned(
-                    {
-                        "rules": [
-                            {
-                                "id": r.id,
-                                "file": os.path.basename(r.path),
-                                "line": r.loc.line,
-                                "priority": r.priority,
-                                "overrides": list(r.overrides),
-                                "sources": list(r.sources),
-                            }
-                            for r in rows
-                        ]
-                    }
-                ),
-                indent=2,
-            )
-        )
+        from followup.core.rules import rule_list
+
+        click.echo(json.dumps(versioned({"rules": rule_list(ruleset)}), indent=2))
         return
+    rows = sorted(ruleset.rules, key=lambda r: (os.path.basename(r.path), r.loc.line))
     click.echo(f"{'id':<30} {'file':<15} {'priority':>8}  sources")
     for r in rows:
         over = f"  overrides {', '.join(r.overrides)}" if r.overrides else ""
