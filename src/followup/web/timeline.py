@@ -93,10 +93,11 @@ def svg(scenario: Scenario, rec: Recommendation) -> str:
             f'<rect x="{start}" y="{TOP - 20}" width="{max(end - start, 2)}" height="{axis_y - TOP + 20}" '
             'fill="#e3f1e6" stroke="#1d6b35" stroke-dasharray="4 3"/>'
         )
-        label_x = min(start + 4, WIDTH - 300)
+        what = f"Window for {NEXT.get(rec.contact or 0, 'the next contact')}"
+        anchor, label_x = ("end", end - 4) if start > WIDTH / 2 else ("start", start + 4)
         out.append(
-            f'<text x="{label_x}" y="{TOP - 6}" font-size="13" fill="#1d6b35" font-weight="bold">'
-            f"{escape(window)}</text>"
+            f'<text x="{label_x}" y="{TOP - 6}" font-size="13" text-anchor="{anchor}" fill="#1d6b35" '
+            f'font-weight="bold">{escape(what)}</text>'
         )
     out.append(
         f'<line x1="{LEFT}" y1="{axis_y}" x2="{WIDTH - RIGHT}" y2="{axis_y}" stroke="#333" stroke-width="2"/>'

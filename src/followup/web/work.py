@@ -35,9 +35,11 @@ class Engine:
 
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="followup-engine")
+        self.pool: ThreadPoolExecutor | None = None  # started with the first request
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="followup-engine")
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(loop.run_in_executor(self.pool, fn, *args), self.seconds)
@@ -45,7 +47,10 @@ class Engine:
             raise Timeout from None
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        """At shutdown: stop the thread (an app served again starts a new one)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
 
 
 @dataclass(frozen=True)
