@@ -56,7 +56,12 @@ def live_server() -> Iterator[str]:
 
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(build_app(RULES, "127.0.0.1", port, today=lambda: TODAY), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            build_app(RULES, "127.0.0.1", port, today=lambda: TODAY),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -48,18 +48,35 @@ def test_a_bad_scenario_is_422_with_the_cli_diagnostics_and_pointers(client):
     assert (error["code"], error["message"]) == ("unknown-value", "company.culture: unknown value 'startp'")
     got = [(d["pointer"], d["code"], d["message"], d["hint"]) for d in error["diagnostics"]]
     assert got == [
-        ("/company/culture", "unknown-value", "company.culture: unknown value 'startp'", "did you mean 'startup'?"),
-        ("/history/0", "missing-field", "history.outcome is required for a reply", "one of: pending, offer, rejected"),
+        (
+            "/company/culture",
+            "unknown-value",
+            "company.culture: unknown value 'startp'",
+            "did you mean 'startup'?",
+        ),
+        (
+            "/history/0",
+            "missing-field",
+            "history.outcome is required for a reply",
+            "one of: pending, offer, rejected",
+        ),
     ]
     jsonschema.validate(r.json(), client.get("/api/schema/error").json())
 
 
 def test_not_json_is_400_located_in_the_body(client):
     """A body that is not JSON: json-syntax at the parser's line and column."""
-    r = client.post("/api/advise", content=b'{"interview":\n  {"date": }}', headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/advise", content=b'{"interview":\n  {"date": }}', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400
     (diag,) = r.json()["error"]["diagnostics"]
-    assert (diag["code"], diag["line"], diag["column"], diag["message"]) == ("json-syntax", 2, 12, "Expecting value")
+    assert (diag["code"], diag["line"], diag["column"], diag["message"]) == (
+        "json-syntax",
+        2,
+        12,
+        "Expecting value",
+    )
 
 
 def test_a_duplicate_key_is_refused(client):
@@ -93,18 +110,31 @@ def test_explain_gives_the_trace_at_a_level(client):
     doc = r.json()
     assert r.status_code == 200 and doc["level"] == "fired"
     assert {e["event"] for e in doc["trace"]} <= {"answer", "conflict", "change", "fire", "outcome"}
-    assert doc["answer"] == {k: v for k, v in followup.advise(SCENARIO, rules=RULES).to_json().items() if k != "schema_version"}
+    assert doc["answer"] == {
+        k: v for k, v in followup.advise(SCENARIO, rules=RULES).to_json().items() if k != "schema_version"
+    }
     jsonschema.validate(doc, client.get("/api/schema/explanation").json())
     assert client.post("/api/explain?level=most", json=SCENARIO).status_code == 400
 
 
 def test_batch_streams_one_record_per_line(client):
     """JSON Lines in, one record per line out in order: answers and errors with their line numbers."""
-    lines = [json.dumps({**SCENARIO, "id": "a"}), "{not json", json.dumps({"id": 7, "interview": {"date": "x"}}), ""]
-    r = client.post("/api/batch", content="\n".join(lines).encode(), headers={"content-type": "application/x-ndjson"})
+    lines = [
+        json.dumps({**SCENARIO, "id": "a"}),
+        "{not json",
+        json.dumps({"id": 7, "interview": {"date": "x"}}),
+        "",
+    ]
+    r = client.post(
+        "/api/batch", content="\n".join(lines).encode(), headers={"content-type": "application/x-ndjson"}
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
     records = [json.loads(line) for line in r.text.splitlines()]
-    assert [(x["line"], x["id"], "answer" in x) for x in records] == [(1, "a", True), (2, None, False), (3, 7, False)]
+    assert [(x["line"], x["id"], "answer" in x) for x in records] == [
+        (1, "a", True),
+        (2, None, False),
+        (3, 7, False),
+    ]
     assert records[1]["error"]["code"] == "json-syntax"
     assert records[2]["error"]["diagnostics"][0]["pointer"] == "/interview/date"
     schema = client.get("/api/schema/batch-record").json()
@@ -116,7 +146,9 @@ def test_batch_refuses_too_many_lines_and_other_media_types(client):
     """More than 1,000 lines is 413 before anything is evaluated; text/plain is 415."""
     body = (json.dumps(SCENARIO) + "\n") * 1001
     r = client.post("/api/batch", content=body.encode(), headers={"content-type": "application/x-ndjson"})
-    assert r.status_code == 413 and r.json()["error"]["message"] == "1001 lines; the limit is 1000 per request"
+    assert (
+        r.status_code == 413 and r.json()["error"]["message"] == "1001 lines; the limit is 1000 per request"
+    )
     assert client.post("/api/batch", content=b"{}", headers={"content-type": "text/plain"}).status_code == 415
 
 
@@ -128,7 +160,11 @@ def test_rules_schemas_and_health(client):
     for kind in ("scenario", "answer", "rules"):
         jsonschema.Draft202012Validator.check_schema(client.get(f"/api/schema/{kind}").json())
     assert client.get("/api/schema/nope").status_code == 404
-    assert client.get("/healthz").json() == {"schema_version": 1, "status": "ok", "rules_digest": rules["rules_digest"]}
+    assert client.get("/healthz").json() == {
+        "schema_version": 1,
+        "status": "ok",
+        "rules_digest": rules["rules_digest"],
+    }
 
 
 def test_a_request_over_its_time_is_503(monkeypatch):

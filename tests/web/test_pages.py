@@ -5,7 +5,7 @@ their fields), the answer page and its JSON twin, the shared link, the downloads
 from __future__ import annotations
 
 import re
-from html import escape as html_escape
+from markupsafe import escape as html_escape  # what Jinja2's autoescape uses
 
 import pytest
 import yaml
@@ -46,7 +46,7 @@ def test_the_form_asks_what_followup_ask_asks(client):
 
     html = client.get("/").text
     for question in (q.INTERVIEW_DATE, q.COMPANY, q.CONTEXT["company.culture"], q.OUTCOME):
-        assert html_escape(question.text) in html and html_escape(question.why) in html
+        assert str(html_escape(question.text)) in html and str(html_escape(question.why)) in html
     assert '<option value="startup">a startup, informal and fast</option>' in html
     assert '<input id="interview.date" name="interview.date" type="date"' in html
     assert 'value="2026-11-20"' in html  # as_of defaults to today
@@ -68,7 +68,15 @@ def test_a_valid_form_redirects_to_the_answer_the_library_gives(client):
 def test_the_answer_page_shows_everything_in_order(client):
     """Verdict, timeline (SVG with title/desc and a text list), draft, reasons with claims, disagreements, changes."""
     page = client.get(answer_url(client, {**FORM, "as_of": "2026-11-16"})).text
-    order = ["Not yet", "Timeline", "<svg", "The message to send", "Why", "Where the sources disagree", "What would change it"]
+    order = [
+        "Not yet",
+        "Timeline",
+        "<svg",
+        "The message to send",
+        "Why",
+        "Where the sources disagree",
+        "What would change it",
+    ]
     positions = [page.index(marker) for marker in order]
     assert positions == sorted(positions)
     assert '<title id="timeline-title">' in page and '<desc id="timeline-desc">' in page
@@ -85,8 +93,12 @@ def test_a_field_error_is_shown_beside_its_field_with_the_cli_message(client):
     form = {**FORM, "interview.date": "2026-02-30", "history.2.kind": "reply", "history.2.date": "2026-11-13"}
     r = client.post("/", data={**form, "action": "advise"})
     assert r.status_code == 422
-    assert field_errors(r.text, "interview.date") == ["interview.date: &#39;2026-02-30&#39; is not a real date"]
-    assert field_errors(r.text, "history.2.outcome") == ["history.outcome is required for a reply (one of: pending, offer, rejected)"]
+    assert field_errors(r.text, "interview.date") == [
+        "interview.date: &#39;2026-02-30&#39; is not a real date"
+    ]
+    assert field_errors(r.text, "history.2.outcome") == [
+        "history.outcome is required for a reply (one of: pending, offer, rejected)"
+    ]
     assert 'aria-invalid="true"' in r.text and 'value="Acme Robotics"' in r.text  # the answers are kept
 
 
@@ -128,7 +140,10 @@ def test_the_calendar_download_is_the_reminder(client):
     """/answer.ics is the .ics the CLI writes; an answer that sends nothing has none (404)."""
     r = client.get(answer_url(client, FORM).replace("/answer", "/answer.ics"))
     assert r.headers["content-type"] == "text/calendar; charset=utf-8"
-    assert r.text.startswith("BEGIN:VCALENDAR\r\n") and "SUMMARY:Send the final follow-up to Acme Robotics" in r.text
+    assert (
+        r.text.startswith("BEGIN:VCALENDAR\r\n")
+        and "SUMMARY:Send the final follow-up to Acme Robotics" in r.text
+    )
     stop = {**FORM, "history.2.kind": "reply", "history.2.date": "2026-11-13"}
     stop["history.2.outcome"] = "rejected"
     page = client.get(answer_url(client, stop))
@@ -138,7 +153,10 @@ def test_the_calendar_download_is_the_reminder(client):
 
 def test_every_page_has_a_json_twin(client):
     """/.json, /answer.json and /rules.json carry the pages' data with schema_version."""
-    assert [f["name"] for f in client.get("/.json").json()["form"]["fields"]][:2] == ["as_of", "interview.date"]
+    assert [f["name"] for f in client.get("/.json").json()["form"]["fields"]][:2] == [
+        "as_of",
+        "interview.date",
+    ]
     rules = client.get("/rules.json").json()
     assert rules["schema_version"] == 1 and rules["claims"]
     assert "001-03" in client.get("/rules").text
@@ -164,15 +182,27 @@ def test_cross_site_posts_are_refused(client):
     r = client.post("/api/advise", json=SCENARIO, headers={"referer": "http://evil.example/x"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "cross-site"
     assert client.post("/api/advise", json=SCENARIO, headers={"origin": "null"}).status_code == 403
-    ok = client.post("/", data={**FORM, "action": "advise"}, headers={"origin": "http://127.0.0.1:8000"}, follow_redirects=False)
+    ok = client.post(
+        "/",
+        data={**FORM, "action": "advise"},
+        headers={"origin": "http://127.0.0.1:8000"},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
 
 
 def test_every_response_carries_the_security_headers(client):
     """CSP without inline script, frame-ancestors none, nosniff, same-origin referrers: on pages, API and errors."""
-    for r in (client.get("/"), client.post("/api/advise", json={}), client.get("/nope"), client.get("/", headers={"host": "x"})):
+    for r in (
+        client.get("/"),
+        client.post("/api/advise", json={}),
+        client.get("/nope"),
+        client.get("/", headers={"host": "x"}),
+    ):
         csp = r.headers["content-security-policy"]
-        assert "script-src 'self';" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+        assert (
+            "script-src 'self';" in csp and "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
+        )
         assert r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["referrer-policy"] == "same-origin"
 
