@@ -5,10 +5,10 @@ their fields), the answer page and its JSON twin, the shared link, the downloads
 from __future__ import annotations
 
 import re
-from markupsafe import escape as html_escape  # what Jinja2's autoescape uses
 
 import pytest
 import yaml
+from markupsafe import escape as html_escape  # what Jinja2's autoescape uses
 
 import followup
 
