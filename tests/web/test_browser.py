@@ -13,6 +13,7 @@ import pytest
 
 from ..helpers import ROOT
 
+# FOLLOWUP_CHROMIUM: another browser binary (the tests use it to show what a missing one does)
 CHROMIUM = os.environ.get("FOLLOWUP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = os.path.join(ROOT, "docs", "screenshots")
 ARGS = [
@@ -191,3 +192,43 @@ def test_the_rules_page_is_accessible(page):
     assert page.locator("table tbody tr").count() > 30
     assert axe_problems(page) == []
     shot(page, "rules")
+
+
+def test_ci_installs_the_browser_and_requires_it():
+    """.ci/run installs chromium when missing and exports FOLLOWUP_REQUIRE_BROWSER=1 before the test command runs."""
+    with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as fh:
+        script = fh.read()
+    assert "apt-get install -y -qq chromium" in script
+    assert script.index("export FOLLOWUP_REQUIRE_BROWSER=1") < script.index('bash -c "$TEST_COMMAND"')
+
+
+def test_a_missing_browser_fails_under_require_browser(tmp_path):
+    """With FOLLOWUP_REQUIRE_BROWSER=1 and no chromium the browser tests fail; without it they skip with the reason."""
+    import subprocess
+    import sys
+
+    test = os.path.join(ROOT, "tests", "web", "test_browser.py") + "::test_the_rules_page_is_accessible"
+    env = {**os.environ, "FOLLOWUP_CHROMIUM": str(tmp_path / "no-chromium")}
+    env.pop("FOLLOWUP_REQUIRE_BROWSER", None)
+    skipped = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", test],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert (
+        skipped.returncode == 0
+        and f"no chromium at {tmp_path / 'no-chromium'} (apt-get install chromium)" in skipped.stdout
+    )
+    env["FOLLOWUP_REQUIRE_BROWSER"] = "1"
+    failed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", test],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert failed.returncode == 1 and "FOLLOWUP_REQUIRE_BROWSER=1 but no chromium" in failed.stdout
