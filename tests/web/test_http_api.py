@@ -168,7 +168,7 @@ def test_rules_schemas_and_health(client):
 
 
 def test_a_request_over_its_time_is_503(monkeypatch):
-    """An evaluation past the deadline answers 503 `timeout`, not a hang."""
+    """An explanation past the deadline answers 503 `timeout`, not a hang."""
     import time
 
     from starlette.testclient import TestClient
@@ -182,6 +182,6 @@ def test_a_request_over_its_time_is_503(monkeypatch):
     real = api.answer_doc
     monkeypatch.setattr(api, "answer_doc", lambda *a: (time.sleep(1), real(*a))[1])
     with TestClient(app, base_url=BASE) as c:
-        r = c.post("/api/advise", json=SCENARIO)
+        r = c.post("/api/explain", json=SCENARIO)
     assert r.status_code == 503
     assert r.json()["error"]["message"] == "the request took longer than 0.2 s and was stopped"

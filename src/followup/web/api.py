@@ -120,7 +120,10 @@ async def evaluate(request: Request, explain_level: str | None = None) -> Respon
         as_of = query_as_of(request)
         value = parse_json(await json_body(request, JSON_TYPES, ctx.limits.body))
         node = from_mapping(value, "scenario")
-        doc = await ctx.engine.run(answer_doc, ctx, node, as_of, explain_level)
+        if explain_level is None:
+            doc = ctx.engine.run_now(answer_doc, ctx, node, as_of, None)
+        else:
+            doc = await ctx.engine.run(answer_doc, ctx, node, as_of, explain_level)
     except Failed as failed:
         return error_response(failed.status, failed.exc)
     except FollowupError as exc:

@@ -1,15 +1,18 @@
 """What a request asks of the library, run on the app's one engine thread with a deadline.
 
-The engine keeps one session per rule set, so evaluations take turns: every call goes to a
-single-thread executor (requests wait their turn, none runs two evaluations at once), and the
-request stops waiting after Limits.seconds with a `timeout` error (the evaluation itself, bounded
-by the input limits, finishes in the background). The event loop never runs the engine.
+The engine keeps one session per rule set, so evaluations take turns (one lock). Explanations,
+batches and pages (many evaluations each) go to a single-thread executor, and the request stops
+waiting after Limits.seconds with a `timeout` error (the work itself, bounded by the input
+limits, finishes in the background). POST /api/advise, one evaluation bounded by the input limits
+(well under a millisecond), runs at once on the event loop's thread (run_now): the hop to the
+executor cost more than the work (bench/http.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,13 +39,26 @@ class Engine:
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.pool: ThreadPoolExecutor | None = None  # started with the first request
+        self.lock = threading.Lock()  # one evaluation at a time, on either path
+
+    def _locked(self, fn: Callable[..., T], *args: Any) -> T:
+        with self.lock:
+            return fn(*args)
+
+    def run_now(self, fn: Callable[..., T], *args: Any) -> T:
+        """A single evaluation (well under a millisecond, bounded by the input limits) run at once
+        on the event loop's thread: the hop to the engine thread would cost more than the work.
+        It waits while the engine thread is busy with a longer request."""
+        return self._locked(fn, *args)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="followup-engine")
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self.pool, fn, *args), self.seconds)
+            return await asyncio.wait_for(
+                loop.run_in_executor(self.pool, self._locked, fn, *args), self.seconds
+            )
         except TimeoutError:
             raise Timeout from None
 
