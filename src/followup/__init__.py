@@ -18,10 +18,13 @@ Importing `followup` loads nothing else: the library is imported when a function
 
 from __future__ import annotations
 
+from followup.core.version import __version__
+
 TYPE_CHECKING = False  # typing is not imported at run time: `import followup` stays free
-__version__ = "0.1.0"
+
 __all__ = [
     "SCHEMA_VERSION",
+    "__version__",
     "Answer",
     "Diagnostic",
     "Explanation",
