@@ -35,7 +35,9 @@ def advise_json(tmp_path: Any, doc: dict[str, Any]) -> dict[str, Any]:
     path.write_text(json.dumps(doc), encoding="utf-8")
     result = CliRunner().invoke(main, ["advise", str(path), "--rules", RULES, "--format", "json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    answer = json.loads(result.output)
+    assert answer.pop("schema_version") == 1
+    return answer
 
 
 def advise_diagnostics(tmp_path: Any, text: str) -> list[tuple[int, str, str]]:
@@ -68,7 +70,7 @@ def test_results_come_in_input_order_with_line_numbers_ids_and_the_advise_answer
     got = results(out)
     assert [r["line"] for r in got] == list(range(1, 121))
     assert [r["id"] for r in got] == [doc.get("id") for doc in items]
-    assert all(set(r) == {"line", "id", "answer"} for r in got)
+    assert all(set(r) == {"schema_version", "line", "id", "answer"} and r["schema_version"] == 1 for r in got)
     for i in (0, 7, 8, 40):
         assert got[i]["answer"] == advise_json(tmp_path, items[i])
 
@@ -357,6 +359,7 @@ def test_an_internal_error_keeps_the_line_and_id_of_its_record(monkeypatch):
     message = "OverflowError: date value out of range"
     assert is_error
     assert json.loads(out) == {
+        "schema_version": 1,
         "line": 7,
         "id": "s3",
         "error": {

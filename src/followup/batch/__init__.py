@@ -2,10 +2,11 @@
 
     followup batch INPUT [-o OUTPUT] [--workers N] [--as-of DATE] [--rules DIR] [--resume] [-q]
 
-Each output line is `{"line": 7, "id": "abc", "answer": {...}}` (the object `advise --format json`
-prints) or `{"line": 8, "id": null, "error": {"code", "message", "diagnostics": [...]}}`, in input
-order. `id` is the scenario's `id` when it had a text or number one, else null (also on
-`internal-error` and `engine-crash` records, whenever the line was JSON).
+Each output line is `{"schema_version": 1, "line": 7, "id": "abc", "answer": {...}}` (the answer
+`advise --format json` prints, without its schema_version) or `{"schema_version": 1, "line": 8,
+"id": null, "error": {"code", "message", "diagnostics": [...]}}`, in input order. `id` is the
+scenario's `id` when it had a text or number one, else null (also on `internal-error` and
+`engine-crash` records, whenever the line was JSON).
 
 How a line is read: its bytes must be UTF-8 (codes `not-utf8`, `binary`, as advise), at most
 loader.MAX_BYTES long (`too-large`) and not blank (`empty-file`, message "line is empty"); then it

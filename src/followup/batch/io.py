@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from followup.core.errors import Diagnostic, Location
+from followup.core.schema_version import SCHEMA_VERSION
 
 ERROR_MARK = b', "error": {"code": '  # how an error record looks in OUTPUT (see error_record)
 STDIN, STDOUT = "<stdin>", "<stdout>"
@@ -55,13 +56,14 @@ def dump_record(doc: dict[str, Any]) -> bytes:
 
 
 def answer_record(line: int, rid: str | int | None, answer: dict[str, Any]) -> bytes:
-    return dump_record({"line": line, "id": rid, "answer": answer})
+    return dump_record({"schema_version": SCHEMA_VERSION, "line": line, "id": rid, "answer": answer})
 
 
 def error_record(line: int, rid: str | int | None, diagnostics: list[Diagnostic]) -> bytes:
     first = diagnostics[0]
     return dump_record(
         {
+            "schema_version": SCHEMA_VERSION,
             "line": line,
             "id": rid,
             "error": {
