@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from followup.ask.dates import DateError, parse_day
 from followup.ask.prompts import Prompter
-from followup.ask.questions import CONTEXT
 from followup.ask.save import scenario_yaml
 from followup.core.loader import parse_text
+from followup.core.questions import CONTEXT
 
 FRIDAY = dt.date(2026, 11, 20)
 

@@ -323,7 +323,7 @@ def test_diff_base_as_git_revision(tmp_path):
 def test_rules_lists_every_rule():
     """`followup rules` shows each rule with its file, priority and sources."""
     result = run("rules", "--rules", RULES, "--format", "json")
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["rules"]
     assert {r["id"] for r in rows} == {r.id for r in load_rules(RULES).rules}
     due = next(r for r in rows if r["id"] == "status-due")
     assert due["file"] == "timing.yaml" and due["priority"] == 20 and "001-02" in due["sources"]

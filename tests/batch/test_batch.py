@@ -35,7 +35,9 @@ def advise_json(tmp_path: Any, doc: dict[str, Any]) -> dict[str, Any]:
     path.write_text(json.dumps(doc), encoding="utf-8")
     result = CliRunner().invoke(main, ["advise", str(path), "--rules", RULES, "--format", "json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    answer = json.loads(result.output)
+    assert answer.pop("schema_version") == 1
+    return answer
 
 
 def advise_diagnostics(tmp_path: Any, text: str) -> list[tuple[int, str, str]]:
@@ -68,7 +70,7 @@ def test_results_come_in_input_order_with_line_numbers_ids_and_the_advise_answer
     got = results(out)
     assert [r["line"] for r in got] == list(range(1, 121))
     assert [r["id"] for r in got] == [doc.get("id") for doc in items]
-    assert all(set(r) == {"line", "id", "answer"} for r in got)
+    assert all(set(r) == {"schema_version", "line", "id", "answer"} and r["schema_version"] == 1 for r in got)
     for i in (0, 7, 8, 40):
         assert got[i]["answer"] == advise_json(tmp_path, items[i])
 
@@ -239,20 +241,27 @@ def test_resume_of_a_finished_run_changes_nothing(tmp_path, big):
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_crashing_worker_costs_only_the_record_it_was_on(tmp_path, workers):
-    """A worker dying on one record (test hook) makes only that record `engine-crash`; the others are answered."""
+@pytest.mark.parametrize("crash_at", [150, 20])
+def test_a_crashing_worker_costs_only_the_record_it_was_on(tmp_path, workers, crash_at):
+    """A worker dying on one record (test hook) makes only that record `engine-crash`; the others
+    are answered. At s20 the worker dies holding results of lines before it that it had not sent yet
+    (channel.HOLD_RECORDS is 16, a chunk 32 lines): they are answered again, not lost."""
     items = [scenario(i) for i in range(300)]
     src = write_lines(tmp_path / "in.jsonl", items)
     out = tmp_path / "out.jsonl"
-    run = batch(src, "-o", str(out), "--workers", workers, env={"FOLLOWUP_BATCH_CRASH_ON_ID": "s150"})
+    env = {"FOLLOWUP_BATCH_CRASH_ON_ID": f"s{crash_at}"}
+    run = batch(src, "-o", str(out), "--workers", workers, env=env)
     assert run.returncode == 1, run.stderr
     got = results(out)
     assert [r["line"] for r in got] == list(range(1, 301))
     crashed = [r for r in got if "error" in r]
-    assert [(r["line"], r["id"], r["error"]["code"]) for r in crashed] == [(151, "s150", "engine-crash")]
+    line = crash_at + 1
+    assert [(r["line"], r["id"], r["error"]["code"]) for r in crashed] == [
+        (line, f"s{crash_at}", "engine-crash")
+    ]
     assert "139" in crashed[0]["error"]["message"]
     clean = results_of_clean_run(tmp_path, src)
-    assert [r for r in got if r["line"] != 151] == [r for r in clean if r["line"] != 151]
+    assert [r for r in got if r["line"] != line] == [r for r in clean if r["line"] != line]
 
 
 # The supervisor's peak is VmHWM (ru_maxrss of a process started by fork+exec also counts the
@@ -350,6 +359,7 @@ def test_an_internal_error_keeps_the_line_and_id_of_its_record(monkeypatch):
     message = "OverflowError: date value out of range"
     assert is_error
     assert json.loads(out) == {
+        "schema_version": 1,
         "line": 7,
         "id": "s3",
         "error": {

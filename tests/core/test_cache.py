@@ -15,6 +15,7 @@ import sys
 import pytest
 
 import followup
+import followup.core.version
 from followup.core import advisor as advisor_module
 from followup.core import cache
 from followup.core import rules as rules_module
@@ -200,7 +201,7 @@ def test_the_key_follows_the_version_the_code_and_the_rules_directory(tmp_path, 
     """Another followup version, an edited core module or another rules directory: another key."""
     key = cache_key(RULES)
     assert key is not None and cache_key(RULES) == key
-    monkeypatch.setattr(followup, "__version__", "0.0.0-other")
+    monkeypatch.setattr(followup.core.version, "__version__", "0.0.0-other")
     assert cache_key(RULES) != key
     monkeypatch.undo()
     code = tmp_path / "core"

@@ -95,7 +95,7 @@ def test_record_keeps_an_existing_files_permissions_and_follows_a_link(tmp_path)
     assert result.exit_code == 0, result.output
     assert os.path.islink(link)
     assert stat.S_IMODE(os.stat(record).st_mode) == 0o640
-    assert record.read_text().startswith('{\n  "format": "followup-audit/1"')
+    assert record.read_text().startswith('{\n  "schema_version": 1,\n  "format": "followup-audit/1"')
 
 
 def test_a_failed_write_leaves_no_file_behind(tmp_path, monkeypatch):

@@ -106,7 +106,10 @@ def test_nothing_to_send_means_no_draft_anywhere(tmp_path):
     result = run("draft", str(path), "--rules", RULES)
     assert result.exit_code == 0 and result.stdout == ""
     assert result.stderr.startswith("No message to draft: No: ")
-    assert json.loads(run("draft", str(path), "--rules", RULES, "--format", "json").stdout) is None
+    assert json.loads(run("draft", str(path), "--rules", RULES, "--format", "json").stdout) == {
+        "schema_version": 1,
+        "draft": None,
+    }
 
 
 def test_text_answer_shows_the_draft_under_its_heading(scenario):
@@ -131,6 +134,7 @@ def test_every_output_carries_the_same_draft(scenario, tmp_path):
     batch = run("batch", str(lines), "--rules", RULES, "-q", "--workers", "1")
     assert batch.exit_code == 0, batch.output
     batched = json.loads(batch.stdout.splitlines()[0])["answer"]
+    assert advise.pop("schema_version") == 1
     assert advise == explained["answer"] == recorded["answer"] == batched
     assert event["draft"] == advise["draft"] is not None
 

@@ -15,10 +15,10 @@ import difflib
 from collections.abc import Callable
 from typing import TypeVar
 
+from followup.core.questions import NOT_SURE, Question
 from followup.core.wording import show_date
 
 from .dates import FORMS, DateError, parse_day
-from .questions import NOT_SURE, Question
 
 T = TypeVar("T")
 PROMPT = "> "

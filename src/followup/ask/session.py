@@ -16,11 +16,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from followup.core import questions as q
 from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.scenario import MAX_TOPIC_CHARS
 from followup.core.wording import show_date
 
-from . import questions as q
 from .prompts import Prompter
 from .save import scenario_yaml, suggested_name
 

@@ -290,7 +290,7 @@ def _outcomes(ruleset: RuleSet, rec: Recommendation) -> list[dict[str, Any]]:
 
 def explain(advisor: Any, scenario: Scenario) -> tuple[Recommendation, list[dict[str, Any]]]:
     """Evaluate a scenario and record its whole trace."""
-    rec = advisor.evaluate(scenario)
+    rec = advisor.evaluate(scenario, accounts=True)
     alternatives = {rule.id: dnf(rule.when) for rule in advisor.ruleset.rules}
     changes = what_would_change(advisor, scenario, rec)
     draft = draft_for(rec, scenario, advisor.ruleset)

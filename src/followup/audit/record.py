@@ -12,6 +12,7 @@ from followup.core.errors import Diagnostic, FollowupError
 from followup.core.loader import Node, load_file
 from followup.core.model import Recommendation, RuleSet
 from followup.core.rules import rule_canonical
+from followup.core.schema_version import SCHEMA_VERSION
 
 from .answer import answer_json
 
@@ -74,6 +75,7 @@ def make_record(
     draft: Draft | None = None,
 ) -> dict[str, Any]:
     return {
+        "schema_version": SCHEMA_VERSION,
         "format": FORMAT,
         "scenario": jsonable(scenario_raw),
         "as_of": rec.as_of.isoformat(),

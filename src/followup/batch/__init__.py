@@ -2,10 +2,11 @@
 
     followup batch INPUT [-o OUTPUT] [--workers N] [--as-of DATE] [--rules DIR] [--resume] [-q]
 
-Each output line is `{"line": 7, "id": "abc", "answer": {...}}` (the object `advise --format json`
-prints) or `{"line": 8, "id": null, "error": {"code", "message", "diagnostics": [...]}}`, in input
-order. `id` is the scenario's `id` when it had a text or number one, else null (also on
-`internal-error` and `engine-crash` records, whenever the line was JSON).
+Each output line is `{"schema_version": 1, "line": 7, "id": "abc", "answer": {...}}` (the answer
+`advise --format json` prints, without its schema_version) or `{"schema_version": 1, "line": 8,
+"id": null, "error": {"code", "message", "diagnostics": [...]}}`, in input order. `id` is the
+scenario's `id` when it had a text or number one, else null (also on `internal-error` and
+`engine-crash` records, whenever the line was JSON).
 
 How a line is read: its bytes must be UTF-8 (codes `not-utf8`, `binary`, as advise), at most
 loader.MAX_BYTES long (`too-large`) and not blank (`empty-file`, message "line is empty"); then it
@@ -28,9 +29,12 @@ vouches for).
 
 Design (shared/durable-rules.md: the engine can kill its process):
 - this process, the supervisor, never evaluates anything. N worker processes each load the Advisor
-  once and answer the lines sent to them, framed over two pipes each (channel.py). The
+  once and answer the lines sent to them, framed over two pipes each (channel.py): lines go down
+  in chunks of up to CHUNK, results come up HOLD_RECORDS at a time (and always before a worker
+  waits for work), so neither side makes a system call or wakes the other per record. The
   supervisor's ends never block, so a stopped, hung or dying worker can never hold it up. Each
-  worker publishes in shared memory the line it is answering (0: none): a worker that dies, or
+  worker publishes in shared memory the line it is answering (0: none), its progress marker:
+  results it still held when it died are lost and those records are sent again; a worker that dies, or
   gives no answer for RECORD_TIMEOUT seconds and is killed, costs exactly that record (an
   `engine-crash` error record), or none when it was between records; the rest of its lines are
   sent again. A worker stopped by SIGTERM/SIGHUP/SIGINT (e.g. a signal to the whole process

@@ -11,9 +11,29 @@ from typing import TYPE_CHECKING, Any
 
 from followup.audit.answer import answer_of
 from followup.core.errors import Diagnostic, FollowupError, Location
-from followup.core.jsonline import decode_line, load_json, relocate, validate_line
+from followup.core.jsonline import (  # the reading of a line, shared with track import
+    decode_line,
+    load_json,
+    load_tree,
+    refuse_lone_surrogates,
+    relocate,
+    validate_line,
+)
 
 from .io import answer_record, error_record, record_id
+
+__all__ = [  # with the line-reading functions, still importable from here
+    "Context",
+    "answer_line",
+    "crash_if_asked",
+    "decode_line",
+    "internal_error",
+    "load_json",
+    "load_tree",
+    "refuse_lone_surrogates",
+    "relocate",
+    "validate_line",
+]
 
 # the loader and yaml are imported where used
 if TYPE_CHECKING:  # pragma: no cover

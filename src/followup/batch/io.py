@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from followup.core.errors import Diagnostic, Location
+from followup.core.schema_version import SCHEMA_VERSION
 
 ERROR_MARK = b', "error": {"code": '  # how an error record looks in OUTPUT (see error_record)
 STDIN, STDOUT = "<stdin>", "<stdout>"
@@ -41,22 +42,28 @@ def wait_for(fd: int, seconds: float, write: bool = False) -> bool:
 # result records
 
 
+# json.dumps(doc, ensure_ascii=False) builds an encoder per call; one kept encoder writes the same
+# bytes (results hold no cycles, so the circular-reference check is skipped)
+_UTF8 = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+
+
 def dump_record(doc: dict[str, Any]) -> bytes:
     """One result as one complete JSON line (UTF-8; escaped ASCII if the text cannot be UTF-8)."""
     try:
-        return (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
+        return (_UTF8.encode(doc) + "\n").encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate from a \\ud800 escape (e.g. in the id)
         return (json.dumps(doc) + "\n").encode("ascii")
 
 
 def answer_record(line: int, rid: str | int | None, answer: dict[str, Any]) -> bytes:
-    return dump_record({"line": line, "id": rid, "answer": answer})
+    return dump_record({"schema_version": SCHEMA_VERSION, "line": line, "id": rid, "answer": answer})
 
 
 def error_record(line: int, rid: str | int | None, diagnostics: list[Diagnostic]) -> bytes:
     first = diagnostics[0]
     return dump_record(
         {
+            "schema_version": SCHEMA_VERSION,
             "line": line,
             "id": rid,
             "error": {

@@ -252,8 +252,10 @@ class Batch:
                     f"workers keep dying while loading the rules ({describe_exit(code)})",
                 )
         stopped = not why and (self.stop or code in EXTERNAL)
-        if worker.assigned and worker.assigned[0].line == holding and not stopped:
-            culprit = worker.assigned.popleft()
+        # results the worker still held when it ended are lost: those records go again
+        culprit = next((job for job in worker.assigned if job.line == holding), None)
+        if culprit is not None and not stopped:
+            worker.assigned.remove(culprit)
             self.inflight_bytes -= len(culprit.data)
             self.finish(culprit, True, self.crash_record(culprit, why or self.crashed(code)))
         self.requeue.extendleft(reversed(worker.assigned))

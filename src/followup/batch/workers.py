@@ -92,11 +92,11 @@ def _serve(link: Link, advisor: Advisor, ctx: Context, crash_id: str | None, cur
             os._exit(70)
         except Exception as exc:  # noqa: BLE001 - answer_line's own failure: still this record's error
             is_error, out = True, internal_error(ctx, line, exc, None)
+        current.value = 0
         try:
-            link.send(ERROR if is_error else ANSWER, line, out)
+            link.put(ERROR if is_error else ANSWER, line, out)
         except OSError:  # the supervisor is gone
             return
-        current.value = 0
 
 
 def _context() -> Any:  # a multiprocessing context (BaseContext does not declare Process)

@@ -2,7 +2,7 @@
 and returns an exit code (2 for a user mistake, with located diagnostics). One module per kind of
 command; app.py holds the group and the options they share."""
 
-from . import answers, authoring, guided  # noqa: F401 - each registers its commands on `main`
+from . import answers, authoring, guided, serve  # noqa: F401 - each registers its commands on `main`
 from .app import LEVELS, LazyGroup, main
 from .batch import batch_command
 

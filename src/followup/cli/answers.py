@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from followup.core.errors import FollowupError
+from followup.core.schema_version import versioned
 
 from .app import AS_OF, FORMAT, LEVELS, RULES, fail, main
 
@@ -63,7 +64,7 @@ def advise(
         fail(exc)
         return
     if fmt == "json":
-        click.echo(to_json(answer_json(rec, draft)))
+        click.echo(to_json(versioned(answer_json(rec, draft))))
     else:
         click.echo(to_text(rec, advisor.ruleset, draft), nl=False)
     if note:
@@ -109,7 +110,8 @@ def draft(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str) -> 
         fail(exc)
         return
     if fmt == "json":
-        click.echo(json.dumps(made.to_json() if made else None, indent=2, ensure_ascii=False))
+        doc = versioned({"draft": made.to_json() if made else None})
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     elif made is not None:
         click.echo(message_text(made), nl=False)
     if made is None:
@@ -154,12 +156,14 @@ def explain(scenario: str, as_of: dt.date | None, rules: str | None, fmt: str, l
         fail(exc)
         return
     if fmt == "json":
-        doc = {
-            "answer": answer,
-            "level": level,
-            "trace": filter_level(trace, level),
-            "lineage": lineage(trace),
-        }
+        doc = versioned(
+            {
+                "answer": answer,
+                "level": level,
+                "trace": filter_level(trace, level),
+                "lineage": lineage(trace),
+            }
+        )
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         click.echo(explanation_text(trace, level), nl=False)
@@ -191,15 +195,19 @@ def replay(record: str, rules: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(
             json.dumps(
-                {
-                    "same": result.same,
-                    "differences": [{"key": k, "recorded": a, "now": b} for k, a, b in result.differences],
-                    "recorded_digest": result.recorded_digest,
-                    "current_digest": result.current_digest,
-                    "rules_changed": result.changed,
-                    "rules_added": result.added,
-                    "rules_removed": result.removed,
-                },
+                versioned(
+                    {
+                        "same": result.same,
+                        "differences": [
+                            {"key": k, "recorded": a, "now": b} for k, a, b in result.differences
+                        ],
+                        "recorded_digest": result.recorded_digest,
+                        "current_digest": result.current_digest,
+                        "rules_changed": result.changed,
+                        "rules_added": result.added,
+                        "rules_removed": result.removed,
+                    }
+                ),
                 indent=2,
                 ensure_ascii=False,
             )

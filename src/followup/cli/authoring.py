@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from followup.core.errors import FollowupError
+from followup.core.schema_version import versioned
 
 from .app import FORMAT, RULES, fail, main
 
@@ -34,7 +35,9 @@ def lint(rules: str | None, strict: bool, fmt: str) -> None:
     if fmt == "json":
         click.echo(
             json.dumps(
-                {"problems": [p.to_json() for p in problems], "errors": errors, "warnings": warnings},
+                versioned(
+                    {"problems": [p.to_json() for p in problems], "errors": errors, "warnings": warnings}
+                ),
                 indent=2,
             )
         )
@@ -60,25 +63,12 @@ def list_rules(rules: str | None, fmt: str) -> None:
     except FollowupError as exc:
         fail(exc)
         return
-    rows = sorted(ruleset.rules, key=lambda r: (os.path.basename(r.path), r.loc.line))
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "id": r.id,
-                        "file": os.path.basename(r.path),
-                        "line": r.loc.line,
-                        "priority": r.priority,
-                        "overrides": list(r.overrides),
-                        "sources": list(r.sources),
-                    }
-                    for r in rows
-                ],
-                indent=2,
-            )
-        )
+        from followup.core.rules import rule_list
+
+        click.echo(json.dumps(versioned({"rules": rule_list(ruleset)}), indent=2))
         return
+    rows = sorted(ruleset.rules, key=lambda r: (os.path.basename(r.path), r.loc.line))
     click.echo(f"{'id':<30} {'file':<15} {'priority':>8}  sources")
     for r in rows:
         over = f"  overrides {', '.join(r.overrides)}" if r.overrides else ""
@@ -123,7 +113,7 @@ def check(paths: tuple[str, ...], rules: str | None, coverage: bool, verbose: bo
         return explanation_text(trace, "fired")
 
     if fmt == "json":
-        click.echo(json.dumps(report_json(report, coverage), indent=2, default=str))
+        click.echo(json.dumps(versioned(report_json(report, coverage)), indent=2, default=str))
     else:
         click.echo(report_text(report, coverage, explain_outcome, verbose), nl=False)
     sys.exit(1 if report.failed else 0)
@@ -159,11 +149,13 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
     if fmt == "json":
         click.echo(
             json.dumps(
-                {
-                    "changed": [c.__dict__ for c in changes],
-                    "changed_count": len(changes),
-                    "unchanged_count": unchanged,
-                },
+                versioned(
+                    {
+                        "changed": [c.__dict__ for c in changes],
+                        "changed_count": len(changes),
+                        "unchanged_count": unchanged,
+                    }
+                ),
                 indent=2,
             )
         )
@@ -172,14 +164,31 @@ def diff(base: str, rules: str | None, scenarios: tuple[str, ...], fmt: str) -> 
     sys.exit(1 if changes else 0)
 
 
+SCHEMAS = (
+    "rules",
+    "scenario",
+    "answer",
+    "batch-record",
+    "explanation",
+    "replay",
+    "draft",
+    "error",
+    "lint",
+    "check",
+    "rule-list",
+    "diff",
+)
+
+
 @main.command()
-@click.argument("kind", type=click.Choice(["rules", "scenario"]))
+@click.argument("kind", type=click.Choice(SCHEMAS))
 @RULES
 def schema(kind: str, rules: str | None) -> None:
-    """Print the JSON Schema of rule files or of scenario files (for editor completion)."""
+    """Print a JSON Schema: of rule files or scenario files (for editor completion), or of an
+    output (`answer`: advise's JSON and the HTTP API's answer; `batch-record`: one line of batch
+    output; and each other command's --format json)."""
     import json
 
-    from followup.authoring.schema import rules_schema, scenario_schema
     from followup.core.advisor import load_advisor
 
     try:
@@ -187,8 +196,31 @@ def schema(kind: str, rules: str | None) -> None:
     except FollowupError as exc:
         fail(exc)
         return
-    doc = rules_schema(ruleset) if kind == "rules" else scenario_schema(ruleset)
-    click.echo(json.dumps(doc, indent=2))
+    click.echo(json.dumps(schema_doc(kind, ruleset), indent=2))
+
+
+def schema_doc(kind: str, ruleset: Any) -> dict[str, Any]:
+    """The JSON Schema named `kind` (one of SCHEMAS) for a rule set."""
+    from followup.audit import schemas as out
+    from followup.authoring import output_schemas as authoring_out
+    from followup.authoring.schema import rules_schema, scenario_schema
+
+    makers: dict[str, Any] = {
+        "rules": rules_schema,
+        "scenario": scenario_schema,
+        "answer": out.answer_schema,
+        "batch-record": out.batch_record_schema,
+        "explanation": out.explanation_schema,
+        "replay": lambda _: out.replay_schema(),
+        "draft": out.draft_output_schema,
+        "error": lambda _: out.error_schema(),
+        "lint": lambda _: authoring_out.lint_schema(),
+        "check": lambda _: authoring_out.check_schema(),
+        "rule-list": lambda _: authoring_out.rule_list_schema(),
+        "diff": lambda _: authoring_out.diff_schema(),
+    }
+    doc: dict[str, Any] = makers[kind](ruleset)
+    return doc
 
 
 @main.command()

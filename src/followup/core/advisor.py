@@ -27,9 +27,11 @@ class Advisor:
     def scenario(self, node: Node, as_of: dt.date | None = None, today: dt.date | None = None) -> Scenario:
         return validate_scenario(node, self.ruleset, as_of=as_of, today=today)
 
-    def evaluate(self, scenario: Scenario) -> Recommendation:
+    def evaluate(self, scenario: Scenario, accounts: bool = False) -> Recommendation:
+        """The answer for a validated scenario (with `accounts`, also how each computed fact was
+        computed, for explanations: rec.how)."""
         assert scenario.as_of is not None
-        facts, how = compute(scenario, scenario.as_of)
+        facts, how = compute(scenario, scenario.as_of, accounts)
         firings = self.evaluator.evaluate(facts)
         rec = decide(self.ruleset, firings, facts, scenario.as_of)
         rec.how = how

@@ -58,9 +58,8 @@ def cache_file(path: str) -> str | None:
 
 def cache_key(path: str) -> str | None:
     """A hash of everything an entry depends on (see the module docstring)."""
-    from followup import __version__
-
     from .cache_format import FORMAT
+    from .version import __version__
 
     h = blake2b(digest_size=32)
     h.update(repr((FORMAT, __version__, sys.implementation.name, sys.version_info[:2])).encode())

@@ -22,7 +22,7 @@ from .model import Claim, Condition, Conflict, DateExpr, Rule, RuleSet, Side, Te
 
 FORMAT = 2  # bump on any change to what is written
 FIELDS: dict[type, str] = {  # each record's fields, in order
-    Location: "path line column",
+    Location: "path line column pointer",  # pointer: never in rules (files have lines), refused
     Test: "fact op value negated loc",
     Condition: "kind children test",
     DateExpr: "fact plus_days",
@@ -130,6 +130,8 @@ class _Writer:
             return None
         if type(loc) is not Location:
             raise CacheFormatError("a location is not a Location")
+        if loc.pointer is not None:  # only values given as Python data have one, never a rule file
+            raise CacheFormatError("a location by JSON pointer is not cached")
         return [self.path(loc.path), as_int(loc.line), as_int(loc.column)]
 
     def condition(self, c: Condition) -> list[Any]:

@@ -1,35 +1,62 @@
 """Firings -> Recommendation: the answer parts by declared precedence (priority, overrides,
 answer.yaml), the window, and the checks that the answer never contradicts itself. What the answer
-says and why (reasons, advice, disagreements, summary) is put together in reasons.py."""
+says and why (reasons, advice, disagreements, summary) is planned and worded in reasons.py.
+
+Most of that work depends only on which rules fired, in which order, and on which rule decided
+each part (a few hundred combinations over tens of thousands of scenarios), not on the dates and
+names the sentences quote. That part is worked out once per combination and kept (exactly: the
+key holds everything it reads); only the window's dates and the sentences are computed for each
+scenario. `decide(..., memo=False)` computes everything afresh (tests compare the two byte for byte).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import Diagnostic, FollowupError, Location
 from .model import Firing, Recommendation, Rule, RuleSet
-from .reasons import Wording, word_answer
+from .reasons import Plan, plan_words, word
 from .wording import fill
 
 PARTS = ("action", "verdict", "contact", "channel")
 ORDER = PARTS + ("earliest", "latest")
 SUMMARY_OPENINGS = {"yes": "Yes", "not_yet": "Not yet", "no": "No"}
+MEMO_LIMIT = 8192  # combinations kept per cache; the first ones seen stay (the common ones)
 
 
-def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of: dt.date) -> Recommendation:
-    first: dict[str, Firing] = {}
-    for f in firings:
-        first.setdefault(f.rule, f)
-    fired = list(first)
-    rules = {rid: ruleset.rule(rid) for rid in fired}
-    overridden: dict[str, str] = {}
-    for rid in fired:
-        for other in rules[rid].overrides:
-            if other in first and other not in overridden:
-                overridden[other] = rid
-    active = [rid for rid in fired if rid not in overridden]
-    answer, decided_by, windows = _assemble(rules, active, facts)
+@dataclass(frozen=True)
+class Fired:
+    """What follows from the firing sequence alone."""
+
+    fired: tuple[str, ...]  # each rule once, in firing order
+    rules: dict[str, Rule]
+    overridden: dict[str, str]  # rule -> the rule that overrode it
+    active: tuple[str, ...]  # fired and not overridden
+    answer: dict[str, Any]  # action, verdict, contact: from the rules of highest priority
+    best: dict[str, tuple[int, str]]  # part -> (priority, rule)
+    channel_offers: tuple[tuple[str, Any], ...]  # (rule, channel or ("fact", name)), in firing order
+    dated: tuple[str, ...]  # active rules that give earliest or latest, in firing order
+    derived: dict[str, list[Any]]  # derived facts and their values, in the order asserted
+
+
+_FIRED: dict[tuple[str, tuple[str, ...]], Fired] = {}
+_PLANS: dict[tuple[Any, ...], Plan] = {}
+
+
+def decide(
+    ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of: dt.date, memo: bool = True
+) -> Recommendation:
+    sequence = tuple(f.rule for f in firings)
+    s = _remember(_FIRED, (ruleset.digest, sequence), memo, lambda: _fired(ruleset, firings))
+    rules = s.rules
+    answer = dict(s.answer)
+    decided_by = {part: rid for part, (_, rid) in s.best.items()}
+    _choose_channel(s, facts, answer, decided_by)
+    windows = _windows(s, facts)
+    for part, (_, rule) in windows.items():
+        decided_by[part] = rule.id
 
     unmatched = "action" not in answer
     if unmatched:
@@ -42,23 +69,22 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
     quiet = answer["action"] in ruleset.no_channel_for  # nothing is to be sent
     if quiet or unmatched:  # no window for what is not to be sent, or when no rule decided
         earliest = latest = None
-        for part in ("earliest", "latest"):
-            decided_by.pop(part, None)
+        decided_by.pop("earliest", None)
+        decided_by.pop("latest", None)
     if quiet:
         channel = None
         decided_by.pop("channel", None)
     if earliest and latest and latest < earliest:
         latest = None
         decided_by.pop("latest", None)
+    decided_by = {part: decided_by[part] for part in ORDER if part in decided_by}
     if not unmatched:
         _check_window(rules, decided_by, answer["verdict"], earliest, latest, as_of)
 
+    key = (ruleset.digest, sequence, tuple(sorted(decided_by.items())), answer["verdict"])
+    plan = _remember(_PLANS, key, memo, lambda: plan_words(ruleset, s, decided_by, answer, quiet, unmatched))
     values = dict(facts)
-    for f in firings:  # derived facts read as their values, in the order they were asserted
-        for name, value in f.asserted:
-            held = values.setdefault(name, [])
-            if isinstance(held, list) and value not in held:
-                held.append(value)
+    values.update(s.derived)
     values.update(
         {
             "action": answer["action"],
@@ -69,16 +95,7 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
             "latest": latest,
         }
     )
-    note_rule = decided_by.get("latest") or decided_by.get("earliest")
-    window_note = rules[note_rule].answer.get("window_note") if note_rule else None
-    # a rule that sets answer parts and decided none of them lost to others: it gives no reason
-    lost = {
-        rid for rid in active if any(p in rules[rid].answer for p in ORDER) and rid not in decided_by.values()
-    }
-    words = word_answer(
-        ruleset,
-        Wording(rules, first, fired, active, lost, decided_by, answer, values, quiet, unmatched),
-    )
+    words = word(plan, rules, values)
     if not unmatched:
         _check_summary(rules, decided_by, answer["verdict"], words.summary)
     return Recommendation(
@@ -94,65 +111,118 @@ def decide(ruleset: RuleSet, firings: list[Firing], facts: dict[str, Any], as_of
         advice=words.advice,
         rules_digest=ruleset.digest,
         as_of=as_of,
-        fired=fired,
-        overridden=overridden,
+        fired=list(s.fired),
+        overridden=dict(s.overridden),
         facts=facts,
         firings=firings,
         decided_by=decided_by,
-        window_note=fill(window_note, values) if window_note else None,
+        window_note=fill(plan.window_note, values) if plan.window_note else None,
     )
 
 
-def _assemble(
-    rules: dict[str, Rule], active: list[str], facts: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, str], dict[str, tuple[dt.date, Rule]]]:
-    """Each answer part from the remaining rule of highest priority that sets it (equal priority
-    and different values: ambiguous-answer); earliest and latest the latest date given."""
+def _remember(cache: dict[Any, Any], key: Any, memo: bool, make: Any) -> Any:
+    if not memo:
+        return make()
+    held = cache.get(key)
+    if held is None:
+        held = make()
+        if len(cache) < MEMO_LIMIT:  # bounded memory: beyond the limit, compute without keeping
+            cache[key] = held
+    return held
+
+
+def _fired(ruleset: RuleSet, firings: list[Firing]) -> Fired:
+    first: dict[str, Firing] = {}
+    derived: dict[str, list[Any]] = {}
+    for f in firings:
+        first.setdefault(f.rule, f)
+        for name, value in f.asserted:  # derived facts read as their values, in assertion order
+            held = derived.setdefault(name, [])
+            if value not in held:
+                held.append(value)
+    fired = tuple(first)
+    rules = {rid: ruleset.rule(rid) for rid in fired}
+    overridden: dict[str, str] = {}
+    for rid in fired:
+        for other in rules[rid].overrides:
+            if other in first and other not in overridden:
+                overridden[other] = rid
+    active = tuple(rid for rid in fired if rid not in overridden)
     answer: dict[str, Any] = {}
-    best: dict[str, tuple[int, Rule]] = {}
-    windows: dict[str, tuple[dt.date, Rule]] = {}
-    for rid in active:  # one pass: each rule offers its answer parts and dates
+    best: dict[str, tuple[int, str]] = {}
+    offers = []
+    for rid in active:
         rule = rules[rid]
-        for part, value in rule.answer.items():
-            if part in ("earliest", "latest"):
-                for expr in value:
-                    base = facts.get(expr.fact)
-                    if not isinstance(base, dt.date):
-                        continue
-                    day = base + dt.timedelta(days=expr.plus_days)
-                    cur = windows.get(part)
-                    if cur is None or day > cur[0] or (day == cur[0] and rule.priority > cur[1].priority):
-                        windows[part] = (day, rule)
-                continue
-            if part not in PARTS:
-                continue
-            if isinstance(value, tuple):  # ("fact", name): the value of a scenario fact
-                value = facts.get(value[1])
-                if value is None:
-                    continue
-            held = best.get(part)
-            if held is None or rule.priority > held[0]:
-                best[part] = (rule.priority, rule)
-                answer[part] = value
-            elif rule.priority == held[0] and value != answer[part]:
-                raise FollowupError(
-                    [
-                        Diagnostic(
-                            rule.loc,
-                            "ambiguous-answer",
-                            f"rules {held[1].id!r} and {rule.id!r} both fired with "
-                            f"priority {rule.priority} and set {part} to "
-                            f"{answer[part]!r} and {value!r}",
-                            "give one a higher priority or an 'overrides'",
-                        )
-                    ]
+        for part in ("action", "verdict", "contact"):
+            if part in rule.answer:
+                _offer(rules, answer, best, part, rule, rule.answer[part])
+        if "channel" in rule.answer:
+            offers.append((rid, rule.answer["channel"]))
+    dated = tuple(rid for rid in active if "earliest" in rules[rid].answer or "latest" in rules[rid].answer)
+    return Fired(fired, rules, overridden, active, answer, best, tuple(offers), dated, derived)
+
+
+def _offer(
+    rules: dict[str, Rule],
+    answer: dict[str, Any],
+    best: dict[str, tuple[int, str]],
+    part: str,
+    rule: Rule,
+    value: Any,
+) -> None:
+    """The part goes to the rule of highest priority; equal priority and another value is an
+    ambiguous-answer."""
+    held = best.get(part)
+    if held is None or rule.priority > held[0]:
+        best[part] = (rule.priority, rule.id)
+        answer[part] = value
+    elif rule.priority == held[0] and value != answer[part]:
+        raise FollowupError(
+            [
+                Diagnostic(
+                    rule.loc,
+                    "ambiguous-answer",
+                    f"rules {held[1]!r} and {rule.id!r} both fired with "
+                    f"priority {rule.priority} and set {part} to "
+                    f"{answer[part]!r} and {value!r}",
+                    "give one a higher priority or an 'overrides'",
                 )
-    decided_by: dict[str, str] = {}
-    for part in ORDER:
-        decider = best[part][1] if part in best else windows[part][1] if part in windows else None
-        if decider is not None:
-            decided_by[part] = decider.id
-    return answer, decided_by, windows
+            ]
+        )
+
+
+def _choose_channel(
+    s: Fired, facts: dict[str, Any], answer: dict[str, Any], decided_by: dict[str, str]
+) -> None:
+    """The channel: a channel a rule names, or the value of the scenario fact it names (a rule
+    whose fact is absent offers nothing)."""
+    best: dict[str, tuple[int, str]] = {}
+    for rid, value in s.channel_offers:
+        if isinstance(value, tuple):  # ("fact", name): the value of a scenario fact
+            value = facts.get(value[1])
+            if value is None:
+                continue
+        _offer(s.rules, answer, best, "channel", s.rules[rid], value)
+    if "channel" in best:
+        decided_by["channel"] = best["channel"][1]
+
+
+def _windows(s: Fired, facts: dict[str, Any]) -> dict[str, tuple[dt.date, Rule]]:
+    """earliest and latest: the latest date the remaining rules give (equal dates go to the higher
+    priority)."""
+    windows: dict[str, tuple[dt.date, Rule]] = {}
+    for rid in s.dated:
+        rule = s.rules[rid]
+        for part in ("earliest", "latest"):
+            for expr in rule.answer.get(part, ()):
+                base = facts.get(expr.fact)
+                if not isinstance(base, dt.date):
+                    continue
+                day = base + dt.timedelta(days=expr.plus_days)
+                cur = windows.get(part)
+                if cur is None or day > cur[0] or (day == cur[0] and rule.priority > cur[1].priority):
+                    windows[part] = (day, rule)
+    return windows
 
 
 def _contradiction(rule: Rule | None, message: str, hint: str) -> FollowupError:

@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import sys
+from functools import partial
 from typing import Any
 
 from .compiler import SCENARIO_KIND, Compiled, derived_kind, key
@@ -53,6 +54,7 @@ _c = _load_extension()
 
 SID = "1"
 NOT_HANDLED, OBSERVED, QUEUED = 1, 2, 3  # result codes of the engine's assert/retract
+_NOT_STORED = (NOT_HANDLED, OBSERVED)
 
 
 class EngineError(FollowupError):
@@ -96,8 +98,15 @@ class Evaluator:
                 ) from None
         self._h = _handles[self.name]
         self._rules = compiled.rules
-        self._derived_texts = {
-            name: [json.dumps({"kind": derived_kind(n), "v": v, "sid": SID}) for n, v in rule.asserts]
+        # per engine rule: what a firing records and the derived facts it asserts, as engine text
+        self._plan = {
+            name: (
+                rule.rule,
+                rule.alternative,
+                rule.asserts,
+                tuple(json.dumps({"kind": derived_kind(n), "v": v, "sid": SID}) for n, v in rule.asserts),
+                rule,
+            )
             for name, rule in compiled.rules.items()
         }
 
@@ -129,40 +138,39 @@ class Evaluator:
     def _run_actions(self, state: int, firings: list[Firing], stored: list[str]) -> None:
         """Run every activation to completion. A failure while handling one is recorded and the
         activation still completed (abandoning it leaves the session unusable), then the
-        evaluation fails loudly."""
-        errors: list[str] = []
-        result = _c.start_action_for_state(self._h, state)
+        evaluation fails loudly. (The hot path: one pass per firing, nothing built that is not
+        needed; the facts a firing matched are decoded only when an explanation asks.)"""
+        h, plan, errors = self._h, self._plan, []
+        assert_fact, update_state, complete = _c.assert_fact, _c.update_state, _c.complete_and_start_action
+        result = _c.start_action_for_state(h, state)
         while result:
             state_text, message_text = result[0], result[1]
             try:
-                self._fire(message_text, firings, stored)
+                # the message is {"<rule id>#<n>": {alias: fact, ...}}: the rule name is its first key
+                rule_id, alternative, asserts, texts, engine_rule = plan[
+                    message_text[2 : message_text.index('"', 2)]
+                ]
+                firings.append(
+                    Firing(
+                        len(firings),
+                        rule_id,
+                        alternative,
+                        None,
+                        asserts,
+                        partial(_matched, engine_rule, message_text),
+                    )
+                )
+                for text in texts:
+                    if assert_fact(h, text)[0] not in _NOT_STORED:
+                        stored.append(text)
             except Exception as exc:
                 rule = self._rules.get(next(iter(json.loads(message_text)), ""))
                 errors.append(f"{rule.rule if rule else '?'}: {type(exc).__name__}: {exc}")
-            _c.update_state(self._h, state_text)
-            message = _c.complete_and_start_action(self._h, state)
+            update_state(h, state_text)
+            message = complete(h, state)
             result = (state_text, message) if message else None
         if errors:
             raise EngineError(self.source, "a rule's action failed: " + "; ".join(errors))
-
-    def _fire(self, message_text: str, firings: list[Firing], stored: list[str]) -> None:
-        # the message is {"<rule id>#<n>": {alias: fact, ...}}: the rule name is its first key
-        rule_name = message_text[2 : message_text.index('"', 2)]
-        engine_rule = self._rules[rule_name]
-        firings.append(
-            Firing(
-                len(firings),
-                engine_rule.rule,
-                engine_rule.alternative,
-                None,
-                engine_rule.asserts,
-                lambda: _matched(engine_rule, message_text),
-            )
-        )
-        for text in self._derived_texts[rule_name]:
-            code = _c.assert_fact(self._h, text)[0]
-            if code not in (NOT_HANDLED, OBSERVED):
-                stored.append(text)
 
     def _cleanup(self, stored: list[str]) -> None:
         """Retract everything the scenario left in the session, the scenario fact first."""

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
 class Location:
-    """A 1-based position in a file; line/column 0 means "the whole file"."""
+    """A 1-based position in a file; line/column 0 means "the whole file". A value given as a
+    Python mapping or a JSON request body has no lines: its place is a JSON pointer (RFC 6901,
+    `/company/culture`, `/history/0/date`; "" for the whole value), shown as `path#pointer`."""
 
     path: str
     line: int = 0
     column: int = 0
+    pointer: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         if self.line:
             return f"{self.path}:{self.line}:{self.column}"
+        if self.pointer is not None:
+            return f"{self.path}#{self.pointer}"
         return f"{self.path}:1:1"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.pointer or "")
 
 
 @dataclass(frozen=True)
@@ -35,23 +43,35 @@ class Diagnostic:
             text += f" ({self.hint})"
         return text
 
+    @property
+    def pointer(self) -> str | None:
+        """The JSON pointer to the value concerned, for a mapping or JSON body (else None)."""
+        return self.location.pointer
+
     def to_json(self) -> dict[str, object]:
-        return {
-            "path": self.location.path,
-            "line": self.location.line or 1,
-            "column": self.location.column or 1,
+        """`path`, `line`, `column` (null for a place given only by a pointer), `level`, `code`,
+        `message`, `hint`, and `pointer` when the value had one."""
+        loc = self.location
+        by_pointer = loc.pointer is not None and not loc.line
+        out: dict[str, object] = {
+            "path": loc.path,
+            "line": None if by_pointer else loc.line or 1,
+            "column": None if by_pointer else loc.column or 1,
             "level": self.level,
             "code": self.code,
             "message": self.message,
             "hint": self.hint or None,
         }
+        if loc.pointer is not None:
+            out["pointer"] = loc.pointer
+        return out
 
 
 class FollowupError(Exception):
     """User mistakes: one or more diagnostics. The CLI prints them and exits 2."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = sorted(diagnostics, key=lambda d: (d.location, d.code, d.message))
+        self.diagnostics = sorted(diagnostics, key=lambda d: (d.location.sort_key(), d.code, d.message))
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
 

@@ -75,9 +75,12 @@ FACTS: dict[str, FactSpec] = {
 ENUM_SOURCE = {"last_reply_outcome": "history.outcome"}
 
 
-def compute(scenario: Scenario, as_of: dt.date) -> tuple[dict[str, Any], dict[str, str]]:
+def compute(
+    scenario: Scenario, as_of: dt.date, accounts: bool = True
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Return (facts, how): facts by name (absent when they do not apply), and for each computed
-    fact a one-line account of how it was computed."""
+    fact a one-line account of how it was computed (only with `accounts`: explanations want them,
+    answers do not)."""
     f: dict[str, Any] = {}
     how: dict[str, str] = {}
     for path, value in scenario.fields.items():
@@ -89,7 +92,8 @@ def compute(scenario: Scenario, as_of: dt.date) -> tuple[dict[str, Any], dict[st
 
     def days(name: str, later: dt.date, earlier: dt.date, later_name: str, earlier_name: str) -> None:
         f[name] = (later - earlier).days
-        how[name] = f"{later_name} - {earlier_name} = {later} - {earlier} = {f[name]}"
+        if accounts:
+            how[name] = f"{later_name} - {earlier_name} = {later} - {earlier} = {f[name]}"
 
     days("days_since_interview", as_of, iday, "as_of", "interview_date")
     thanks = [e for e in scenario.history if e.kind == "thank_you"]
@@ -97,9 +101,10 @@ def compute(scenario: Scenario, as_of: dt.date) -> tuple[dict[str, Any], dict[st
     replies = [e for e in scenario.history if e.kind == "reply"]
     sent = [e for e in scenario.history if e.kind in ("thank_you", "follow_up")]
     f["thank_you_sent"] = bool(thanks)
-    how["thank_you_sent"] = f"{len(thanks)} thank_you in history"
     f["follow_ups_sent"] = len(follow_ups)
-    how["follow_ups_sent"] = f"{len(follow_ups)} follow_up in history"
+    if accounts:
+        how["thank_you_sent"] = f"{len(thanks)} thank_you in history"
+        how["follow_ups_sent"] = f"{len(follow_ups)} follow_up in history"
     if thanks:
         f["thank_you_date"] = thanks[0].date
         days("days_since_thank_you", as_of, thanks[0].date, "as_of", "thank_you_date")
@@ -114,15 +119,16 @@ def compute(scenario: Scenario, as_of: dt.date) -> tuple[dict[str, Any], dict[st
         last = replies[-1]
         f["last_reply_date"] = last.date
         f["last_reply_outcome"] = last.outcome
-        how["last_reply_outcome"] = f"latest reply, {last.date}: {last.outcome}"
         days("days_since_last_reply", as_of, last.date, "as_of", "last_reply_date")
         since = last.date >= sent[-1].date if sent else True
         f["replied_since_last_contact"] = since
-        how["replied_since_last_contact"] = (
-            f"last_reply_date {last.date} >= last_contact_date {sent[-1].date}: {since}"
-            if sent
-            else "a reply and nothing sent: true"
-        )
+        if accounts:
+            how["last_reply_outcome"] = f"latest reply, {last.date}: {last.outcome}"
+            how["replied_since_last_contact"] = (
+                f"last_reply_date {last.date} >= last_contact_date {sent[-1].date}: {since}"
+                if sent
+                else "a reply and nothing sent: true"
+            )
     stated = []
     if scenario.decision_by:
         f["decision_by"] = scenario.decision_by
@@ -135,7 +141,8 @@ def compute(scenario: Scenario, as_of: dt.date) -> tuple[dict[str, Any], dict[st
     if stated and follow_ups:
         after = max(stated) > follow_ups[-1].date
         f["timeline_after_last_follow_up"] = after
-        how["timeline_after_last_follow_up"] = (
-            f"latest stated date {max(stated)} > last_follow_up_date {follow_ups[-1].date}: {after}"
-        )
+        if accounts:
+            how["timeline_after_last_follow_up"] = (
+                f"latest stated date {max(stated)} > last_follow_up_date {follow_ups[-1].date}: {after}"
+            )
     return f, how

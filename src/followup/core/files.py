@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 
 from .errors import Diagnostic, FollowupError, Location
 
@@ -77,6 +76,8 @@ def write_atomically(path: str, data: str | bytes) -> None:
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     directory = os.path.dirname(target) or "."
     try:
+        import tempfile  # here: reading commands never pay for its import
+
         fd, tmp = tempfile.mkstemp(prefix=".followup-", dir=directory)
     except OSError as exc:
         raise _fail(path, "cannot-write", exc.strerror or str(exc)) from None

@@ -4,7 +4,8 @@ tracker's `track import`; how a line is read, and why two paths, is told in foll
 
 Line by line: bytes -> text (decode_line: binary, not-utf8, a blank line), text -> JSON value
 (load_json: json-syntax), then validate_line: straight from the JSON value when the YAML reading
-advise does could find nothing more (the fast path), else read exactly as advise reads a file.
+advise does could find nothing more (the fast path, core/plain.py: no located tree is built),
+else read exactly as advise reads a file.
 """
 
 from __future__ import annotations
@@ -173,12 +174,11 @@ def validate_line(
     """The line's scenario, validated as of `as_of` (else its own as_of, else `today`). Raises
     FollowupError with advise's diagnostics; call relocate() to place them at SOURCE:LINE."""
     if fast:
-        from .loader import from_plain
+        from .plain import scenario_from_plain
 
-        try:
-            return advisor.scenario(from_plain(source, obj, line), as_of=as_of, today=today)
-        except FollowupError:
-            pass  # read again as advise does, for its exact diagnostics
+        scenario = scenario_from_plain(obj, advisor.ruleset, source, as_of=as_of, today=today)
+        if scenario is not None:
+            return scenario  # else: read again as advise does, for its exact diagnostics
     else:
         refuse_lone_surrogates(source, line, text)
     return advisor.scenario(load_tree(source, text, obj), as_of=as_of, today=today)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,11 +40,14 @@ class Scenario:
     node: Any = field(default=None, compare=False)  # the located tree it was validated from
     id: str | None = None
     topics: tuple[str, ...] = ()  # interview.topics: wording of the drafted message only, never a fact
+    plain: Any = field(default=None, compare=False)  # the plain value it was read from (fast path)
 
     @property
     def raw(self) -> dict[str, Any]:
         """The scenario as given (plain values)."""
-        return self.node.plain() if self.node is not None else {}
+        if self.node is not None:
+            return dict(self.node.plain())
+        return json.loads(json.dumps(self.plain)) if self.plain is not None else {}
 
 
 # ---- rules -----------------------------------------------------------------------------------

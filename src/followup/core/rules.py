@@ -238,3 +238,20 @@ def _check_derived_types(v: Collector, raw_rules: list[tuple[str, Node]]) -> Non
                 f"fact {name!r} is {kind.__name__} here but {first[name][0].__name__} at "
                 f"{first[name][1]}; give it one type",
             )
+
+
+def rule_list(ruleset: RuleSet) -> list[dict[str, Any]]:
+    """Every rule by topic file and line: id, file, line, priority, overrides, sources (what
+    `followup rules --format json` and GET /api/rules list)."""
+    rows = sorted(ruleset.rules, key=lambda r: (os.path.basename(r.path), r.loc.line))
+    return [
+        {
+            "id": r.id,
+            "file": os.path.basename(r.path),
+            "line": r.loc.line,
+            "priority": r.priority,
+            "overrides": list(r.overrides),
+            "sources": list(r.sources),
+        }
+        for r in rows
+    ]

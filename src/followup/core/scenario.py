@@ -206,6 +206,15 @@ def _kind(value: Any) -> str:
     return f"text {_short(value)}" if len(str(value)) < 40 else "text"
 
 
+def scenario_fields(found: dict[str, Any], ruleset: RuleSet) -> dict[str, Any]:
+    """Scenario.fields from the values found by path: every enumerated field (its default when
+    absent) and every free-text field (None when absent)."""
+    fields = {path: found.get(path, ruleset.defaults.get(path)) for path in _SCENARIO_ENUMS}
+    for path in TEXT_FIELDS:
+        fields[path] = found.get(path)
+    return fields
+
+
 def validate_scenario(
     node: Node, ruleset: RuleSet, as_of: dt.date | None = None, today: dt.date | None = None
 ) -> Scenario:
@@ -305,11 +314,7 @@ def _validate(
         chk.add(node.loc, "missing-field", "interview.date is required")
     if chk.problems or interview is None or effective is None:
         raise FollowupError(chk.problems)
-    fields: dict[str, Any] = {}
-    for path in _SCENARIO_ENUMS:
-        fields[path] = values.get(path, ruleset.defaults.get(path))
-    for path in TEXT_FIELDS:
-        fields[path] = values.get(path)
+    fields = scenario_fields(values, ruleset)
     return Scenario(
         path=node.loc.path,
         interview_date=interview[0],

@@ -29,8 +29,17 @@ DAY_COUNTS = frozenset(
 )
 
 
+_DATES: dict[dt.date, str] = {}
+
+
 def show_date(day: dt.date) -> str:
-    return day.strftime("%a %Y-%m-%d")
+    """`Thu 2026-11-26` (remembered: a run shows the same few hundred days again and again)."""
+    text = _DATES.get(day)
+    if text is None:
+        if len(_DATES) > 20_000:
+            _DATES.clear()
+        text = _DATES[day] = day.strftime("%a %Y-%m-%d")
+    return text
 
 
 def days(n: int) -> str:
@@ -78,5 +87,6 @@ def fill(template: str, values: dict[str, Any]) -> str:
     for text, name in parts:
         out.append(text)
         if name:
-            out.append(show(values.get(name), name))
+            value = values.get(name)
+            out.append(value if type(value) is str else show(value, name))
     return "".join(out)

@@ -103,15 +103,20 @@ def messages_path(directory: str) -> str:
 
 
 _loaded: dict[tuple[str, str], Messages] = {}
+_by_rules: dict[tuple[str, str], Messages] = {}  # (rules directory, digest) -> templates
 
 
 def load_messages(ruleset: RuleSet) -> Messages:
     """The templates for a rule set (read once per process). Raises FollowupError with every
     problem of the file, located."""
+    held = _by_rules.get((ruleset.directory, ruleset.digest))
+    if held is not None:  # the hot path: one dictionary lookup, no file system call
+        return held
     path = messages_path(ruleset.directory)
     key = (os.path.abspath(path), ruleset.digest)
     if key not in _loaded:
         _loaded[key] = read_messages(path, ruleset)
+    _by_rules[(ruleset.directory, ruleset.digest)] = _loaded[key]
     return _loaded[key]
 
 

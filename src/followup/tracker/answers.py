@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from followup.audit.answer import answer_json, draft_for
 from followup.core.errors import Diagnostic, FollowupError, Location
+from followup.core.schema_version import versioned
 from followup.messages.draft import send_day
 
 from .documents import NUMBER, Application, label, node_of
@@ -32,7 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from followup.core.model import Recommendation, Scenario
     from followup.messages.draft import Draft
 
-SCHEMA_VERSION = 1  # of every JSON document the tracker prints
 STATUSES = ("due", "upcoming", "none", "error")
 WEEK = 7  # `track today` also shows what becomes due in the next WEEK days
 
@@ -161,28 +161,26 @@ def next_after(all_answers: list[Answer], as_of: dt.date) -> Answer | None:
 
 
 def list_json(all_answers: list[Answer], as_of: dt.date) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "as_of": as_of.isoformat(),
-        "applications": [a.to_json() for a in all_answers],
-    }
+    return versioned({"as_of": as_of.isoformat(), "applications": [a.to_json() for a in all_answers]})
 
 
 def today_json(parts: dict[str, list[Answer]], as_of: dt.date) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "as_of": as_of.isoformat(),
-        "until": (as_of + dt.timedelta(days=WEEK)).isoformat(),
-        **{key: [a.to_json() for a in items] for key, items in parts.items()},
-    }
+    return versioned(
+        {
+            "as_of": as_of.isoformat(),
+            "until": (as_of + dt.timedelta(days=WEEK)).isoformat(),
+            **{key: [a.to_json() for a in items] for key, items in parts.items()},
+        }
+    )
 
 
 def show_json(one: Answer) -> dict[str, Any]:
     """`track show --format json`: the application's document and its answer."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "id": one.app.id,
-        "archived": one.app.archived,
-        "scenario": one.app.document(),
-        "answer": one.answer_json(),
-    }
+    return versioned(
+        {
+            "id": one.app.id,
+            "archived": one.app.archived,
+            "scenario": one.app.document(),
+            "answer": one.answer_json(),
+        }
+    )

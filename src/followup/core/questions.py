@@ -1,6 +1,8 @@
-"""The wording of `followup ask`: each question in plain words, why it matters, and words for the
-vocabulary's values. The allowed values themselves come from the rules' vocabulary (a house rule
-set that adds `company.culture: nonprofit` gets it offered here too, shown as its own word)."""
+"""The scenario's questions in plain words, shared by `followup ask` (the terminal) and `followup
+serve` (the web form): each question, why it matters, and words for the vocabulary's values.
+The allowed values themselves come from the rules' vocabulary (a house rule set that adds
+`company.culture: nonprofit` gets it offered here too, shown as its own word). Pure data, in core
+so that both front ends, which may not import each other, read the same words."""
 
 from __future__ import annotations
 

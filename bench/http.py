@@ -1,0 +1,171 @@
+"""HTTP API benchmark (not a test): POST /api/advise requests/s and p50/p99 latency with 1, 8
+and 32 concurrent clients against a real `followup serve` process, beside the in-process library
+throughput (followup.advise on the same scenarios) measured in the same run.
+
+    python bench/http.py [--requests N] [--port P]
+
+The clients are plain asyncio HTTP/1.1 keep-alive connections in this process (a light client,
+so it takes little of the machine the server runs on). Traffic goes to 127.0.0.1 only; the run
+is bounded by --requests per client count and stops by itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# this file is named http.py: keep its directory off the path, or it would stand in for the
+# standard library's http package (which urllib and asyncio's streams users import)
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "src"))
+
+
+def scenarios(n: int) -> list[dict]:
+    """n varied valid scenarios (history and context differ; all asked on 2026-11-20)."""
+    out = []
+    cultures = ["startup", "traditional", "unknown"]
+    for i in range(n):
+        day = 1 + i % 15
+        history = [{"kind": "thank_you", "date": f"2026-11-{day:02d}"}]
+        if i % 3:
+            history.append({"kind": "follow_up", "date": f"2026-11-{min(day + 7, 20):02d}"})
+        out.append(
+            {
+                "id": f"s{i}",
+                "as_of": "2026-11-20",
+                "company": {"name": "Acme", "culture": cultures[i % 3]},
+                "interview": {"date": f"2026-11-{day:02d}"},
+                "history": history,
+            }
+        )
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def library(items: list[dict]) -> tuple[float, float, float]:
+    import followup
+
+    rules = followup.load_rules()
+    for s in items[:200]:
+        followup.advise(s, rules=rules)  # warm up
+    lat = []
+    start = time.perf_counter()
+    for s in items:
+        t = time.perf_counter()
+        followup.advise(s, rules=rules)
+        lat.append(time.perf_counter() - t)
+    total = time.perf_counter() - start
+    return len(items) / total, pct(lat, 0.5), pct(lat, 0.99)
+
+
+async def client(port: int, bodies: list[bytes], lat: list[float]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"POST /api/advise HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+    for body in bodies:
+        t = time.perf_counter()
+        writer.write((head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+        status = await reader.readline()
+        length = 0
+        chunked = False
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "transfer-encoding":
+                chunked = True
+        if chunked:  # not expected for /api/advise
+            raise RuntimeError("chunked response")
+        await reader.readexactly(length)
+        assert status.split()[1] == b"200", status
+        lat.append(time.perf_counter() - t)
+    writer.close()
+
+
+async def load(port: int, items: list[dict], clients: int, total: int) -> tuple[float, float, float]:
+    bodies = [json.dumps(s).encode() for s in items]
+    per = total // clients
+    lat: list[float] = []
+    start = time.perf_counter()
+    await asyncio.gather(
+        *(
+            client(port, [bodies[(c * per + i) % len(bodies)] for i in range(per)], lat)
+            for c in range(clients)
+        )
+    )
+    total_time = time.perf_counter() - start
+    return len(lat) / total_time, pct(lat, 0.5), pct(lat, 0.99)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=4000, help="requests per client count")
+    args = parser.parse_args()
+    items = scenarios(2000)
+    exe = os.path.join(os.path.dirname(sys.executable), "followup")
+    port = free_port()
+    server = subprocess.Popen([exe, "serve", "--port", str(port)], stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        asyncio.run(load(port, items, 4, 400))  # warm up
+        rows = []
+        lib = library(items * (args.requests // len(items) + 1))
+        for clients in (1, 8, 32):
+            rows.append((clients, *asyncio.run(load(port, items, clients, args.requests))))
+        lib2 = library(items * (args.requests // len(items) + 1))
+    finally:
+        server.terminate()
+        server.wait(10)
+    lib_rate = max(lib[0], lib2[0])
+    print(
+        f"followup-advisor HTTP benchmark: {args.requests} requests per row, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    )
+    print()
+    print("| measure | requests/s | p50 | p99 | vs library |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| library, in-process `followup.advise` | {lib_rate:,.0f} | {lib[1] * 1e6:.0f} us | {lib[2] * 1e6:.0f} us | 100% |"
+    )
+    for clients, rate, p50, p99 in rows:
+        print(
+            f"| POST /api/advise, {clients} client(s) | {rate:,.0f} | {p50 * 1e3:.2f} ms | {p99 * 1e3:.2f} ms | {rate / lib_rate:.0%} |"
+        )
+    best = max(r[1] for r in rows)
+    print()
+    print(
+        f"best API / library throughput: {best / lib_rate:.0%} (target >= 50%): {'ok' if best >= 0.5 * lib_rate else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
