@@ -225,3 +225,23 @@ def test_a_document_is_a_copy_that_leaves_the_application_as_read():
     doc["company"]["name"] = "Other"
     doc["interview"]["topics"].append("b")
     assert app.fields == {"company": {"name": "Zeta"}, "interview": {"date": "2026-11-05", "topics": ["a"]}}
+
+
+def test_list_today_and_show_json_match_their_schemas(tmp_path):
+    """`followup schema track-list|track-today|track-show` describe the JSON exactly, error rows too."""
+    import jsonschema
+
+    db = tracked(tmp_path, ACME, NORTHWIND, ZETA, LUMEN, FRESH)
+    outputs = {
+        "track-list": track(db, "list", "--format", "json", as_of="2026-11-12"),  # acme: an error row
+        "track-today": track(db, "today", "--format", "json", as_of="2026-11-12"),
+        "track-show": track(db, "show", "1", "--format", "json"),
+    }
+    for kind, result in outputs.items():
+        doc = json.loads(ok(result).stdout)
+        schema = json.loads(ok(CliRunner().invoke(main, ["schema", kind, "--rules", RULES])).stdout)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator(schema).validate(doc)
+        assert next(iter(doc)) == "schema_version"
+    rows = json.loads(outputs["track-list"].stdout)["applications"]
+    assert {r["status"] for r in rows} == {"error", "none", "upcoming", "due"}

@@ -227,3 +227,17 @@ def test_no_calendar_when_nothing_is_to_be_sent(tmp_path):
     result = ok(track(db, "ics", "-o", str(tmp_path / "none.ics")))
     assert result.stderr == "No reminders: no application has a next message to send; nothing written.\n"
     assert not (tmp_path / "none.ics").exists()
+
+
+def test_an_untypeable_id_in_an_import_line_is_located_at_the_id(tmp_path):
+    """A clean JSON line read by the fast path still gets the id's exact column."""
+    db = tmp_path / "apps.db"
+    dump = write(tmp_path, "ids.jsonl", '{"interview": {"date": "2026-11-02"}, "id": "my app"}\n')
+    result = track(db, "import", dump)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{dump}:1:45: error: bad-id: id 'my app' cannot name an application: use at most 40 letters, "
+        "digits, '.', '_' or '-', starting with a letter or a digit (or leave the id out to have the "
+        "application numbered)\n"
+    )
+    assert not db.exists()

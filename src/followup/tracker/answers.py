@@ -115,8 +115,12 @@ def damaged(app: Application) -> Diagnostic:
 
 
 def scenario_of(advisor: Advisor, app: Application, as_of: dt.date) -> Scenario:
-    """The application's scenario as of a day, validated as advise validates a file."""
-    return advisor.scenario(node_of(app), as_of=as_of)
+    """The application's scenario as of a day, validated as advise validates a file: by the fast
+    path for a clean one (core/plain.py), else located, for the validator's diagnostics."""
+    from followup.core.plain import scenario_from_plain
+
+    fast = scenario_from_plain(app.document(), advisor.ruleset, label(app.id), as_of=as_of)
+    return fast if fast is not None else advisor.scenario(node_of(app), as_of=as_of)
 
 
 def answer(advisor: Advisor, app: Application, as_of: dt.date) -> Answer:

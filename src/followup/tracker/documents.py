@@ -111,9 +111,12 @@ def check_storable(scenario: Scenario) -> None:
     """Refuse what cannot be kept: an id that is not typeable (`bad-id`), text with a control
     character (`bad-value`, as a scenario file cannot hold one) and text that has no UTF-8 form
     (a lone surrogate, from a byte that is not UTF-8 on the command line: `not-utf8`)."""
-    problems = _unstorable(scenario.node) if scenario.node is not None else []
+    if scenario.node is None:  # read by the fast path (core/plain.py): no locations to give
+        problems = _unstorable(from_plain(scenario.path, scenario.plain))
+    else:
+        problems = _unstorable(scenario.node)
     if scenario.id is not None and not ID_PATTERN.fullmatch(scenario.id):
-        where = scenario.node.value["id"].loc if scenario.node is not None else Location("id")
+        where = scenario.node.value["id"].loc if scenario.node is not None else Location(scenario.path)
         problems.append(
             Diagnostic(
                 where,

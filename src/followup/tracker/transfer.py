@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from followup.core.errors import Diagnostic, FollowupError, Location
 from followup.core.files import read_input
-from followup.core.jsonline import decode_line, load_json, relocate, validate_line
+from followup.core.jsonline import decode_line, load_json, load_tree, relocate, validate_line
 from followup.core.loader import MAX_BYTES, _short
 
 from . import rows
@@ -99,7 +99,14 @@ def _scenario(advisor: Advisor, name: str, number: int, line: bytes, as_of: dt.d
     text = decode_line(name, number, line)
     obj, fast = load_json(name, number, text)
     scenario = validate_line(advisor, name, number, text, obj, fast, as_of, None)
-    check_storable(scenario)
+    try:
+        check_storable(scenario)
+    except FollowupError:
+        if scenario.node is not None:
+            raise
+        located = advisor.scenario(load_tree(name, text, obj), as_of=as_of)  # for exact columns
+        check_storable(located)
+        raise
     return scenario
 
 
