@@ -41,6 +41,7 @@ from followup.core.advisor import load_advisor
 from followup.core.decide import decide
 from followup.core.errors import FollowupError
 from followup.core.facts import compute
+from followup.core.schema_version import SCHEMA_VERSION
 from followup.messages.draft import make_draft, send_day
 from followup.messages.templates import messages_path, read_messages
 
@@ -81,7 +82,12 @@ def unoptimised(line: int, data: bytes) -> tuple[bool, bytes]:
         if send_day(rec) is not None:
             messages = read_messages(messages_path(ADVISOR.ruleset.directory), ADVISOR.ruleset)
             draft = make_draft(rec, scenario, messages)
-        doc = {"line": line, "id": record_id(obj), "answer": answer_json(rec, draft)}
+        doc = {
+            "schema_version": SCHEMA_VERSION,
+            "line": line,
+            "id": record_id(obj),
+            "answer": answer_json(rec, draft),
+        }
         return False, (json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8")
     except FollowupError as exc:
         return True, error_record(line, record_id(obj), relocate(exc.diagnostics, CTX.source, line))

@@ -1,7 +1,9 @@
 """The pages in a real browser: Debian's headless Chromium driven by Playwright against a real
 uvicorn server. Fills the form, submits, reads the answer and the timeline, copies the draft,
 downloads the .ics, triggers a field error, runs axe-core (no serious or critical violation) and
-saves screenshots under docs/screenshots/. Without a browser these tests skip with the reason;
+saves screenshots as test artifacts under test-artifacts/screenshots/ (git ignores it; a run leaves
+the checkout as it was), or where FOLLOWUP_SCREENSHOTS says: `FOLLOWUP_SCREENSHOTS=docs/screenshots`
+refreshes the README's copies. Without a browser these tests skip with the reason;
 under FOLLOWUP_REQUIRE_BROWSER=1 (CI) a missing browser fails them."""
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from ..helpers import ROOT
 
 # FOLLOWUP_CHROMIUM: another browser binary (the tests use it to show what a missing one does)
 CHROMIUM = os.environ.get("FOLLOWUP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = os.path.join(ROOT, "docs", "screenshots")
+SHOTS = os.environ.get("FOLLOWUP_SCREENSHOTS") or os.path.join(ROOT, "test-artifacts", "screenshots")
 ARGS = [
     "--no-sandbox",
     "--headless",
