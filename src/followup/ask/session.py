@@ -1,5 +1,6 @@
 """The `followup ask` session: the questions in order, the answer with its drafted message, and
-the two offers (save the answers, write the reminder). run() is what the command line calls.
+the two offers (save the answers, write the reminder). run() is what `followup ask` calls;
+run_questions() asks the same questions for `followup track add`, which keeps the answers.
 
 Dates are counted from the reference day (`--as-of`, else today, read once by the CLI). Every
 answer is checked as it is typed (an interview after today, a thank-you before the interview ...
@@ -230,12 +231,50 @@ class Session:
 
 def run(from_file: str | None, today: dt.date, rules: str | None) -> int:
     """The command: 0 done, 2 not a terminal or a bad --from file, 130 stopped by Ctrl-C, 1 input ended."""
+
+    def ask(session: Session, write: Callable[[str], None]) -> None:
+        if from_file:
+            doc = _load(from_file, session.advisor, today)
+            write(f"Read {from_file}.\n")
+            session.answer(session.since(doc), from_file)
+        else:
+            session.answer(session.new(), None)
+
+    return in_terminal(today, rules, ask, "followup ask", "followup advise SCENARIO")
+
+
+def run_questions(
+    today: dt.date, rules: str | None, keep: Callable[[dict[str, Any]], list[str]], command: str, instead: str
+) -> int:
+    """The questions about a new interview, for a caller that keeps the answers instead of
+    offering files (`followup track add`): `keep` gets them as a scenario document (plain values,
+    dates as dates, no as_of) and returns the lines to print; it may raise FollowupError (exit 2).
+    Exit codes as run(); `command` is the caller's name, `instead` what to run without a terminal."""
+
+    def ask(session: Session, write: Callable[[str], None]) -> None:
+        doc = session.new()
+        write("\n")
+        for line in keep(doc):
+            write(line + "\n")
+
+    return in_terminal(today, rules, ask, command, instead)
+
+
+def in_terminal(
+    today: dt.date,
+    rules: str | None,
+    ask: Callable[[Session, Callable[[str], None]], None],
+    command: str,
+    instead: str,
+) -> int:
+    """A session in the terminal: refused without one (exit 2, naming `instead`), then `ask`;
+    a user mistake exits 2, Ctrl-C 130 (saying what was written), the end of input 1."""
     if not sys.stdin.isatty():
         problem = Diagnostic(
             Location("<stdin>"),
             "not-a-terminal",
-            "followup ask asks its questions in a terminal",
-            "to answer from a file, use: followup advise SCENARIO",
+            f"{command} asks its questions in a terminal",
+            f"to answer from a file, use: {instead}",
         )
         print(problem.render(), file=sys.stderr)
         return 2
@@ -258,12 +297,7 @@ def run(from_file: str | None, today: dt.date, rules: str | None) -> int:
         write(
             "Press Enter to skip what you are not sure of. Ctrl-C stops; nothing is written unless you ask.\n"
         )
-        if from_file:
-            doc = _load(from_file, advisor, today)
-            write(f"Read {from_file}.\n")
-            session.answer(session.since(doc), from_file)
-        else:
-            session.answer(session.new(), None)
+        ask(session, write)
         return 0
     except FollowupError as exc:
         for d in exc.diagnostics:

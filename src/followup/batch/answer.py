@@ -1,25 +1,43 @@
 """`followup batch`, one record: an input line's bytes -> its result line. Runs in a worker; how a
-line is read (and why two paths) is told in followup.batch's docstring."""
+line is read (and why two paths) is told in followup.batch's docstring, and done by
+followup.core.jsonline (shared with `track import`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from followup.audit.answer import answer_of
 from followup.core.errors import Diagnostic, FollowupError, Location
+from followup.core.jsonline import (  # the reading of a line, shared with track import
+    decode_line,
+    load_json,
+    load_tree,
+    refuse_lone_surrogates,
+    relocate,
+    validate_line,
+)
 
 from .io import answer_record, error_record, record_id
+
+__all__ = [  # with the line-reading functions, still importable from here
+    "Context",
+    "answer_line",
+    "crash_if_asked",
+    "decode_line",
+    "internal_error",
+    "load_json",
+    "load_tree",
+    "refuse_lone_surrogates",
+    "relocate",
+    "validate_line",
+]
 
 # the loader and yaml are imported where used
 if TYPE_CHECKING:  # pragma: no cover
     from followup.core.advisor import Advisor
-    from followup.core.loader import Node
-    from followup.core.model import Scenario
 
 
 @dataclass(frozen=True)
@@ -30,143 +48,6 @@ class Context:
     rules_dir: str | None
     as_of: dt.date | None
     today: dt.date
-
-
-def relocate(diagnostics: list[Diagnostic], source: str, line: int) -> list[Diagnostic]:
-    """Diagnostics about the line's text, moved from "line 1 of a document" to INPUT:line."""
-    return [
-        replace(d, location=Location(source, line, d.location.column or 1))
-        if d.location.path == source
-        else d
-        for d in diagnostics
-    ]
-
-
-def decode_line(source: str, line: int, data: bytes) -> str:
-    """Bytes -> text with advise's codes (binary, not-utf8) and `empty-file` for a blank line."""
-    if b"\x00" in data:
-        raise FollowupError(
-            [
-                Diagnostic(
-                    Location(source, line, data.find(b"\x00") + 1),
-                    "binary",
-                    "line contains NUL bytes; it is not text",
-                )
-            ]
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FollowupError(
-            [
-                Diagnostic(
-                    Location(source, line, exc.start + 1),
-                    "not-utf8",
-                    f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
-                    "save the file as UTF-8",
-                )
-            ]
-        ) from None
-    if not text.strip():
-        raise FollowupError([Diagnostic(Location(source, line, 1), "empty-file", "line is empty")])
-    return text
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise _DuplicateKey
-    return obj
-
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.S)
-
-
-def lone_surrogate(text: str) -> tuple[int, str] | None:
-    """(column, escape) of the first \\uXXXX escape of half a UTF-16 surrogate pair without its
-    other half, in a line that is valid JSON (where every backslash starts an escape)."""
-    high: re.Match[str] | None = None
-    for m in _ESCAPE.finditer(text):
-        unit = int(m.group(1), 16) if m.group(1) else -1
-        if high is not None and not (0xDC00 <= unit <= 0xDFFF and m.start() == high.end()):
-            return high.start() + 1, high.group(0)
-        if high is not None:  # a pair
-            high = None
-        elif 0xD800 <= unit <= 0xDBFF:
-            high = m
-        elif 0xDC00 <= unit <= 0xDFFF:
-            return m.start() + 1, m.group(0)
-    return (high.start() + 1, high.group(0)) if high is not None else None
-
-
-def load_json(source: str, line: int, text: str) -> tuple[Any, bool]:
-    """The line as JSON, or a `json-syntax` diagnostic at the parser's column; and whether the
-    fast path may validate that value as it is (loader.from_plain). It may when the YAML reading
-    advise does could find nothing more: no duplicate key, no character or escape YAML refuses,
-    and a line too short to hold a string over loader.MAX_STRING or to nest too deep to validate."""
-    from yaml.reader import Reader
-
-    from followup.core.loader import MAX_STRING, parse_text
-
-    try:
-        obj = json.loads(text, object_pairs_hook=_unique_pairs)
-    except _DuplicateKey:
-        return json.loads(text), False
-    except json.JSONDecodeError as exc:
-        raise FollowupError([Diagnostic(Location(source, line, exc.colno), "json-syntax", exc.msg)]) from None
-    except RecursionError:  # deeper than json goes: what advise says about it
-        parse_text(source, text, lenient=True)
-        raise FollowupError(
-            [Diagnostic(Location(source, line, 1), "too-deep", "values nest too deeply")]
-        ) from None
-    except ValueError as exc:  # e.g. an integer with too many digits
-        raise FollowupError([Diagnostic(Location(source, line, 1), "json-syntax", str(exc))]) from None
-    fast = (
-        len(text) <= MAX_STRING
-        and not Reader.NON_PRINTABLE.search(text)
-        and not _SURROGATE_ESCAPE.search(text)
-    )
-    return obj, fast
-
-
-def refuse_lone_surrogates(source: str, line: int, text: str) -> None:
-    """A lone surrogate escape makes text that cannot be UTF-8: `not-utf8`, as a byte that is not
-    UTF-8 would be (advise's YAML reader stops at it with a yaml-syntax error instead)."""
-    lone = lone_surrogate(text) if _SURROGATE_ESCAPE.search(text) else None
-    if lone is not None:
-        column, escape = lone
-        raise FollowupError(
-            [
-                Diagnostic(
-                    Location(source, line, column),
-                    "not-utf8",
-                    f"{escape} escapes a lone UTF-16 surrogate, "
-                    "which is not a character and has no UTF-8 form",
-                    "write the character itself, or both halves of its surrogate pair",
-                )
-            ]
-        )
-
-
-def load_tree(source: str, text: str, obj: Any) -> Node:
-    """The line as advise reads a file (located tree, lenient). JSON that the YAML reader refuses
-    (surrogate-pair escapes such as \\ud83d\\ude00) is read again from its decoded form."""
-    from followup.core.loader import parse_text
-
-    try:
-        return parse_text(source, text, lenient=True)
-    except FollowupError as exc:
-        if not any(d.code == "yaml-syntax" for d in exc.diagnostics):
-            raise
-        try:
-            return parse_text(source, json.dumps(obj, ensure_ascii=False), lenient=True)
-        except FollowupError:
-            raise exc from None
 
 
 def crash_if_asked(obj: Any, crash_id: str | None) -> None:
@@ -185,12 +66,7 @@ def answer_line(
         text = decode_line(ctx.source, line, data)
         obj, fast = load_json(ctx.source, line, text)
         crash_if_asked(obj, crash_id)
-        if not fast:
-            refuse_lone_surrogates(ctx.source, line, text)
-        scenario = validate_fast(advisor, ctx, line, obj) if fast else None
-        if scenario is None:  # read and validate as advise does, for its exact diagnostics
-            node = load_tree(ctx.source, text, obj)
-            scenario = advisor.scenario(node, as_of=ctx.as_of, today=ctx.today)
+        scenario = validate_line(advisor, ctx.source, line, text, obj, fast, ctx.as_of, ctx.today)
         rec = advisor.evaluate(scenario)
         return False, answer_record(line, record_id(obj), answer_of(rec, scenario, advisor.ruleset))
     except FollowupError as exc:
@@ -199,14 +75,6 @@ def answer_line(
         raise
     except Exception as exc:  # noqa: BLE001 - a bug on one record is that record's error, id kept
         return True, internal_error(ctx, line, exc, record_id(obj))
-
-
-def validate_fast(advisor: Advisor, ctx: Context, line: int, obj: Any) -> Scenario | None:
-    """The scenario from the plain JSON value (core/plain.py: no located tree is built), or None
-    when it has a problem (to be reported with advise's exact locations by the slow path)."""
-    from followup.core.plain import scenario_from_plain
-
-    return scenario_from_plain(obj, advisor.ruleset, ctx.source, as_of=ctx.as_of, today=ctx.today)
 
 
 def internal_error(ctx: Context, line: int, exc: BaseException, rid: str | int | None) -> bytes:

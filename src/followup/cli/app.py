@@ -55,6 +55,30 @@ FORMAT = click.option(
 )
 
 
+class LazyGroup(click.Group):
+    """A group of commands defined in modules imported only when the group is used, so other
+    commands (a cold `followup advise`) do not pay for defining them."""
+
+    def __init__(self, name: str, modules: tuple[str, ...], help: str):
+        super().__init__(name, help=help)
+        self.modules = modules  # the first one defines the group as `name`; the others add to it
+        self.loaded: click.Group | None = None
+
+    def real(self) -> click.Group:
+        if self.loaded is None:
+            import importlib
+
+            found = [importlib.import_module(m) for m in self.modules]
+            self.loaded = getattr(found[0], str(self.name))
+        return self.loaded
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self.real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.real().get_command(ctx, cmd_name)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="followup-advisor")
 def main() -> None:

@@ -177,6 +177,9 @@ SCHEMAS = (
     "check",
     "rule-list",
     "diff",
+    "track-list",
+    "track-today",
+    "track-show",
 )
 
 
@@ -218,9 +221,18 @@ def schema_doc(kind: str, ruleset: Any) -> dict[str, Any]:
         "check": lambda _: authoring_out.check_schema(),
         "rule-list": lambda _: authoring_out.rule_list_schema(),
         "diff": lambda _: authoring_out.diff_schema(),
+        "track-list": lambda rs: _track_schemas().list_schema(rs),
+        "track-today": lambda rs: _track_schemas().today_schema(rs),
+        "track-show": lambda rs: _track_schemas().show_schema(rs),
     }
     doc: dict[str, Any] = makers[kind](ruleset)
     return doc
+
+
+def _track_schemas() -> Any:
+    from followup.tracker import schemas
+
+    return schemas
 
 
 @main.command()

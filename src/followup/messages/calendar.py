@@ -2,7 +2,7 @@
 event on the day the next message is due (today for `yes`, `earliest` for `not_yet`), titled in
 words, with the summary, the window, the channel and the draft in its description, and an alarm
 at 09:00 that morning. The only module that imports icalendar (loaded only when a reminder is
-written).
+written). calendar_ics puts the reminders of many applications in one calendar.
 
 Deterministic: the same answer gives the same bytes. DTSTAMP is the answer's as_of at 00:00 UTC
 (never the clock), SEQUENCE counts the days from 1900-01-01 to as_of (so a reminder made later
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from followup.core.model import Recommendation, Scenario
 from followup.core.wording import show_date
@@ -77,17 +78,33 @@ def reminder_text(rec: Recommendation, draft: Draft | None) -> str:
 def reminder_ics(rec: Recommendation, scenario: Scenario, draft: Draft | None) -> bytes:
     """The .ics file's bytes (CRLF lines, folded at 75 octets by icalendar). Raises ValueError
     for an answer that sends nothing: there is nothing to remind of."""
-    from icalendar import Alarm, Calendar, Event
+    return calendar_ics([(rec, scenario, draft)])
 
-    day = send_day(rec)
-    if day is None or rec.contact is None or rec.channel is None:
-        raise ValueError(f"nothing is to be sent ({rec.action}): no reminder")
-    title = reminder_title(rec.contact, rec.channel, scenario)
+
+def calendar_ics(answers: list[tuple[Recommendation, Scenario, Draft | None]]) -> bytes:
+    """One calendar with one reminder event per answer, in the order given (`followup track ics`:
+    every application at once; each event's UID is that application's, so importing a newer file
+    updates the events). Raises ValueError for an answer that sends nothing."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
+    for rec, scenario, draft in answers:
+        cal.add_component(_event(rec, scenario, draft))
+    data: bytes = cal.to_ical()
+    return data
+
+
+def _event(rec: Recommendation, scenario: Scenario, draft: Draft | None) -> Any:  # an icalendar Event
+    from icalendar import Alarm, Event
+
+    day = send_day(rec)
+    if day is None or rec.contact is None or rec.channel is None:
+        raise ValueError(f"nothing is to be sent ({rec.action}): no reminder")
+    title = reminder_title(rec.contact, rec.channel, scenario)
     event = Event()
     event.add("uid", reminder_uid(scenario, rec.contact))
     event.add("dtstamp", dt.datetime.combine(rec.as_of, dt.time(0, 0), tzinfo=dt.UTC))
@@ -102,6 +119,4 @@ def reminder_ics(rec: Recommendation, scenario: Scenario, draft: Draft | None) -
     alarm.add("description", title)
     alarm.add("trigger", ALARM_AT, parameters={"RELATED": "START"})
     event.add_component(alarm)
-    cal.add_component(event)
-    data: bytes = cal.to_ical()
-    return data
+    return event
