@@ -23,6 +23,7 @@ from .helpers import (
     RENDERED,
     batch,
     complete_lines,
+    patched,
     results,
     results_of_clean_run,
     scenario,
@@ -387,3 +388,28 @@ def test_a_scenario_at_the_end_of_the_calendar_keeps_its_line_and_id(tmp_path):
     assert run.returncode in (0, 1), run.stderr
     [record] = [json.loads(line) for line in run.stdout.decode("utf-8").splitlines()]
     assert (record["line"], record["id"]) == (1, "edge")
+
+
+RECYCLE_EVERY_10 = (
+    "import sys\n"
+    "import followup.batch.supervisor as _s\n"
+    "import followup.batch.workers as _w\n"
+    "_s.RECYCLE_AFTER = 10\n"
+    "_spawn = _w.Pool.spawn\n"
+    "def spawn(self):\n"
+    "    sys.stderr.write('worker started\\n')\n"
+    "    return _spawn(self)\n"
+    "_w.Pool.spawn = spawn\n"
+)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_workers_replaced_every_recycle_after_records_lose_nothing(tmp_path, workers):
+    """With RECYCLE_AFTER at 10, 100 records take several workers in turn (each retires after the
+    chunk that takes it past 10) and every result is as a clean run's."""
+    src = write_lines(tmp_path / "in.jsonl", [scenario(i) for i in range(100)])
+    out = tmp_path / "out.jsonl"
+    run = batch(src, "-o", str(out), "--workers", workers, command=patched(RECYCLE_EVERY_10))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.decode().count("worker started") >= 100 // 32
+    assert results(out) == results_of_clean_run(tmp_path, src)

@@ -37,7 +37,10 @@ MIN_WINDOW = 256
 MAX_INFLIGHT_BYTES = 32 << 20  # input bytes held by the supervisor at once
 RECORD_TIMEOUT = 120.0  # seconds one record may take before its worker is killed
 MAX_STARTUP_FAILURES = 5  # workers in a row dying before they are ready: give up
-RECYCLE_AFTER = 4000  # records per worker before it is replaced by a fresh one (caps any leak)
+# records per worker before it is replaced by a fresh one: caps any leak. A worker's memory is flat
+# over 1,000,000 records (bench/run.py), and a fresh one starts with decide's memo empty (about
+# 10% more CPU per record for its first few thousand), so this is large.
+RECYCLE_AFTER = 100_000
 PAUSE = 2.0  # seconds between two looks at the timeouts that mean this process was held up
 EXTERNAL = (-signal.SIGTERM, -signal.SIGHUP, -signal.SIGINT)  # a worker stopped from outside
 
