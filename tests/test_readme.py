@@ -28,3 +28,18 @@ def test_readme_install_command_answers_the_bundled_example():
     install = next(b for b in blocks if b.startswith("python3 -m venv") and "followup advise" in b)
     path = install.rsplit("followup advise ", 1)[1].split()[0]
     assert os.path.isfile(os.path.join(ROOT, path))
+
+
+def test_the_readme_scenario_example_is_a_valid_scenario(tmp_path):
+    """The annotated scenario under "The scenario" is one advise accepts, every field where it belongs."""
+    from click.testing import CliRunner
+
+    from followup.cli import main
+
+    text = _read("README.md").split("### The scenario", 1)[1]
+    block = re.search(r"^```yaml\n(.*?)\n```$", text, re.M | re.S)
+    assert block is not None
+    path = tmp_path / "example.yaml"
+    path.write_text(block.group(1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["advise", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
