@@ -6,7 +6,11 @@ Dates are counted from the reference day (`--as-of`, else today, read once by th
 answer is checked as it is typed (an interview after today, a thank-you before the interview ...
 is asked again with the reason), so the scenario built from them is valid; it is then evaluated
 exactly as `followup advise` would read the saved file.
-"""
+
+Session is one class of some 190 lines on purpose: each question's handler reads the answers given
+before it (the interview date bounds every later date, the kind of event decides what is asked
+next), so they share one state; the words of the questions are core/questions.py, date phrases
+dates.py, the terminal prompts.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
 """`followup batch` OUTPUT: opened without truncating it until it is known to be safe (not the
 INPUT file under another name, not locked by another run), written as complete lines only (a
 write that fails part-way is cut back to the last complete line), read back for --resume; and the
-progress line on stderr."""
+progress line on stderr.
+
+Output is one class of some 150 lines on purpose: opening, writing, cutting back and the lock
+keep one invariant together (OUTPUT holds only complete lines, and only this run writes it)."""
 
 from __future__ import annotations
 

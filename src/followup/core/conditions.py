@@ -1,7 +1,10 @@
 """A rule's `when:` -> a Condition tree: all / any / not over tests `{fact: F, <op>: value}`,
 each test checked against the facts rules can test (facts.FACTS and the derived facts) and the
 vocabulary, so a condition that names an unknown fact or value, or one that can never hold, is a
-located problem."""
+located problem.
+
+ConditionReader is one class of some 155 lines on purpose: one reader per rule, its methods
+recurse through all / any / not and share the rule's location and problem list."""
 
 from __future__ import annotations
 

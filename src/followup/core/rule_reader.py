@@ -1,6 +1,12 @@
 """One rule's YAML -> a Rule: its id, sources, priority, overrides, the sides it takes in the
 conflicts, its condition (conditions.py) and its conclusions (`then:`: derived facts, answer parts,
-dates and advice), with every problem located."""
+dates and advice), with every problem located.
+
+RuleReader is one class of some 230 lines on purpose: its methods read the parts of one rule and
+share that rule's state (its id, location, the facts its condition reads, the problems found so
+far), and the order in which they run is what lets a later part be checked against an earlier one
+(a `says` placeholder against the facts the condition reads). The condition itself, which stands
+alone, is conditions.py."""
 
 from __future__ import annotations
 

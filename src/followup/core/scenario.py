@@ -1,4 +1,9 @@
-"""Validate a located scenario tree into a Scenario, collecting every problem in one pass."""
+"""Validate a located scenario tree into a Scenario, collecting every problem in one pass.
+
+One module of some 370 lines on purpose: the shape table, the checker and the cross-field checks
+(dates against the interview and as_of, the reply's outcome) make one pass over one tree with one
+list of problems, in one order and under one cap; split, a reader could not see which check runs
+before which. plain.py, the fast path, reuses its tables and helpers."""
 
 from __future__ import annotations
 
