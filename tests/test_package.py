@@ -89,3 +89,32 @@ def test_installed_console_script_lints_and_advises_from_the_package(installed, 
     advise = _followup(installed, "advise", str(example), cwd=tmp_path)
     assert advise.returncode == 0, advise.stderr
     assert advise.stdout.splitlines()[0] == "Not yet: wait until Thu 2026-11-26, the date they gave."
+
+
+def test_the_wheel_carries_the_licence_as_an_spdx_expression(installed):
+    """pyproject's SPDX `license = "MIT"` reaches the metadata, and LICENSE ships in the dist-info."""
+    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as fh:
+        assert re.search(r'^license = "MIT"$', fh.read(), re.M)
+    [info] = glob.glob(str(installed / "followup_advisor-*.dist-info"))
+    with open(os.path.join(info, "METADATA"), encoding="utf-8") as fh:
+        metadata = fh.read()
+    assert "License-Expression: MIT" in metadata
+    shipped = glob.glob(os.path.join(info, "**", "LICENSE"), recursive=True)
+    assert shipped, os.listdir(info)
+    with open(shipped[0], encoding="utf-8") as a, open(os.path.join(ROOT, "LICENSE"), encoding="utf-8") as b:
+        assert a.read() == b.read()
+
+
+def test_requires_python_is_what_ci_runs():
+    """requires-python, the classifiers and .ci/run's SUPPORTED name the same interpreters."""
+    with open(os.path.join(ROOT, "pyproject.toml"), encoding="utf-8") as fh:
+        project = fh.read()
+    with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as fh:
+        supported = re.search(r'^SUPPORTED="(.*)"$', fh.read(), re.M)
+    assert supported is not None
+    versions = supported.group(1).split()
+    low, high = re.search(r'^requires-python = ">=(3\.\d+),<(3\.\d+)"', project, re.M).groups()
+    minors = range(int(low.split(".")[1]), int(high.split(".")[1]))
+    assert versions == [f"3.{m}" for m in minors]
+    classifiers = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', project)
+    assert classifiers == versions

@@ -954,3 +954,27 @@ def test_fault_18_negated_derived_refused(tmp_path: Path, when: dict[str, Any]) 
     ok(proc, "negated derived")
     assert res["refused"], "a negated derived fact was accepted (fault 18)"
     assert {c for c, _ in res["refused"]} == {"negated-derived"}, res["refused"]
+
+
+LAZY_PROBE = r"""
+import os, sys
+seen = []
+class Probe:
+    def find_spec(self, name, path=None, target=None):
+        if name == "durable_rules_engine":
+            seen.append(sys.getdlopenflags())
+        return None
+sys.meta_path.insert(0, Probe())
+before = sys.getdlopenflags() | os.RTLD_NOW
+sys.setdlopenflags(before)
+import followup.core.engine
+print(bool(seen[0] & os.RTLD_LAZY), bool(seen[0] & os.RTLD_NOW), sys.getdlopenflags() == before)
+"""
+
+
+def test_the_extension_is_imported_with_lazy_symbol_binding():
+    """Python 3.13 dropped PyEval_CallObject, which the extension names but the adapter never
+    calls: the engine module imports it with RTLD_LAZY (not RTLD_NOW), then restores the flags."""
+    proc = subprocess.run([sys.executable, "-c", LAZY_PROBE], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "False", "True"]
