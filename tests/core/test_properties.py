@@ -5,6 +5,7 @@ also enforces, so a rule edit cannot bring a contradiction back)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from followup.authoring.fixtures import fixture_files, load_cases
 from followup.core.advisor import load_advisor
 from followup.core.errors import FollowupError
-from followup.core.loader import load_file, parse_text
+from followup.core.loader import from_plain, load_file, parse_text
 
 from ..helpers import RULES, SCENARIOS
 
@@ -95,6 +96,9 @@ def check_invariants(rec, where) -> None:
         assert not sets or reason["rule"] in deciders, (where, reason["rule"], "lost all its parts")
     for text in [rec.summary, rec.window_note or "", *(r["says"] for r in rec.reasons), *rec.advice]:
         assert "(s)" not in text and "(not given)" not in text, (where, text)
+        # a count of one day reads in the singular, verb included ("1 day ago", never "1 days" or
+        # "1 day have passed")
+        assert not re.search(r"(?<![\d-])1 days\b|(?<![\d-])1 day (?:have|are|were)\b", text), (where, text)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,3 +127,22 @@ def test_every_fixture_answer_keeps_the_invariants():
             check_invariants(rec, case.id)
             checked += 1
     assert checked > 80
+
+
+def test_a_day_count_of_one_reads_in_the_singular():
+    """One day after the interview the too-early reason reads "1 day ago"; counts read with their unit."""
+    from followup.core.wording import fill, show
+
+    assert [show(n, "days_since_interview") for n in (0, 1, 2, -1)] == ["0 days", "1 day", "2 days", "-1 day"]
+    assert fill("{thank_you_delay} late", {"thank_you_delay": 1}) == "1 day late"
+    doc = {
+        "as_of": "2026-11-06",
+        "interview": {"date": "2026-11-05"},
+        "history": [{"kind": "thank_you", "date": "2026-11-05"}],
+    }
+    rec = ADVISOR.evaluate(ADVISOR.scenario(from_plain("day-one.json", doc)))
+    check_invariants(rec, "day one")
+    says = {r["rule"]: r["says"] for r in rec.reasons}
+    assert (
+        says["status-too-early"] == "The interview was only 1 day ago; a status inquiry waits about a week."
+    )

@@ -182,3 +182,14 @@ def test_icalendar_loads_only_when_a_reminder_is_written(tmp_path, args, loaded)
         env={**os.environ, "PYTHONPATH": os.path.join(ROOT, "src")},
     )
     assert proc.stderr.endswith("icalendar+" if loaded else "icalendar-"), proc.stderr
+
+
+def test_a_yes_answer_puts_the_reminder_on_the_day_asked(tmp_path):
+    """When the answer is yes, the message is due today: the event is on as_of itself, read back by vobject."""
+    ics = tmp_path / "r.ics"
+    result = run("advise", write(tmp_path, as_of="2026-11-27"), "--rules", RULES, "--ics", str(ics))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"{ics}: reminder written for Fri 2026-11-27\n"
+    event = vobject.readOne(ics.read_bytes().decode("utf-8")).vevent
+    assert str(event.dtstart.value) == "2026-11-27" and str(event.dtend.value) == "2026-11-28"
+    assert event.description.value.startswith("Yes: ")
