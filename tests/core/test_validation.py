@@ -730,3 +730,15 @@ def test_fuzz_yamlish_mappings_never_raise_anything_else(ruleset, doc, flow, as_
     _check_total(
         ruleset, lambda: validate_scenario(parse_text("fuzz.yaml", text), ruleset, as_of=as_of, today=today)
     )
+
+
+def test_a_tab_used_for_indentation_is_named_as_a_tab():
+    """The corpus's tab-indented file says it is a tab and that YAML indents with spaces (not the
+    parser's "found character that cannot start any token")."""
+    path = str(CORPUS / "yaml_tab_indent.yaml")
+    result = CliRunner().invoke(main, ["advise", path, "--rules", RULES])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{path}:4:1: error: yaml-syntax: a tab character here: YAML indents with spaces, not tabs "
+        "(replace the tab with spaces)\n"
+    )
