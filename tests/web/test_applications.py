@@ -144,7 +144,8 @@ def test_a_page_shown_before_something_was_logged_logs_nothing(tmp_path):
         "(nothing was logged; see its answer again and press the button if it still applies)"
     ]
     assert rows(db) == before
-    assert form_of(r.text, SENT, "2")["version"] != stale["version"]  # the page shown with the refusal is up to date
+    fresh = form_of(r.text, SENT, "2")  # the page shown with the refusal is up to date
+    assert fresh["version"] != stale["version"]
 
 
 def test_a_press_on_the_application_page_comes_back_to_it(tmp_path):
@@ -362,3 +363,18 @@ def test_a_crafted_notice_claims_nothing(tmp_path):
         "Logged for Zeta Labs: the thank-you note sent on Thu 2026-11-05.",
         "Now: Yes: send one short status follow-up now; 15 days have passed since the interview.",
     ]
+
+
+def test_a_file_that_is_not_a_database_is_a_500_saying_so(tmp_path):
+    """--db naming a text file: the page says what `followup track` says (500: the server's database, not the user's input); the twin the same as JSON."""
+    db = tmp_path / "notes.txt"
+    db.write_text("not a database\n" * 100, encoding="utf-8")
+    c = client(str(db))
+    r = c.get("/applications")
+    assert r.status_code == 500
+    assert (
+        f"<li>{db}:1:1: error: not-a-database: is not a SQLite database (give --db the path of a tracker "
+        "database, or of a file that does not exist yet)</li>" in r.text
+    )
+    assert c.get("/applications.json").json()["error"]["code"] == "not-a-database"
+    assert db.read_text(encoding="utf-8") == "not a database\n" * 100
