@@ -281,7 +281,8 @@ def _choice(fields: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
 
 
 async def log_event(request: Request) -> Response:
-    """ "I sent it today" and "They replied": checked (token first), logged, redirected back."""
+    """The two buttons ("I sent it today", "They replied"): checked, the token first; logged;
+    redirected back to the page they were pressed on."""
     ctx = ctx_of(request)
     action = request.url.path
     try:
