@@ -226,7 +226,7 @@ def test_an_unknown_application_is_a_404(tmp_path):
 
 
 def test_a_press_for_an_unknown_application_is_a_404_and_changes_nothing(tmp_path):
-    """A form naming an application that is not there (archived meanwhile? no: removed) is refused 404."""
+    """A form naming an application that is not in the database (forged, or for another database) is refused 404."""
     db = seeded(tmp_path)
     c = client(db)
     before = rows(db)
