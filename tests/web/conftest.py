@@ -3,7 +3,9 @@ talks to it in-process, and a real uvicorn server on a free port for the browser
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import socket
 import threading
 import time
@@ -28,8 +30,12 @@ SCENARIO = {
 }
 
 
-def make_app(**options: Any) -> Any:
-    return build_app(RULES, "127.0.0.1", PORT, today=lambda: TODAY, **options)
+# a tracker database that does not exist: My applications is empty, and reading it creates nothing
+NO_DB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "no-such-directory", "applications.db")
+
+
+def make_app(db: str = NO_DB, **options: Any) -> Any:
+    return build_app(RULES, "127.0.0.1", PORT, db=db, today=lambda: TODAY, **options)
 
 
 @pytest.fixture(scope="session")
@@ -49,15 +55,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
-    """A real uvicorn server in a thread on a free port; its base URL."""
+@contextlib.contextmanager
+def serving(db: str = NO_DB) -> Iterator[str]:
+    """A real uvicorn server in a thread on a free port, over the tracker database `db`; its base URL."""
     import uvicorn
 
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            build_app(RULES, "127.0.0.1", port, today=lambda: TODAY),
+            build_app(RULES, "127.0.0.1", port, db=db, today=lambda: TODAY),
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -69,6 +75,15 @@ def live_server() -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """A real uvicorn server in a thread on a free port; its base URL."""
+    with serving() as url:
+        yield url

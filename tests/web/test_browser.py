@@ -179,11 +179,11 @@ def test_the_form_works_without_javascript(browser, live_server):
 
 
 def test_keyboard_reaches_the_form(page):
-    """Tab from the top reaches the skip link, then the navigation, then the first field."""
+    """Tab from the top reaches the skip link, then the navigation's three links, then the first field."""
     page.goto("/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
-    for _ in range(3):
+    for _ in range(4):
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "as_of"
 

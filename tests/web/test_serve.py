@@ -16,9 +16,14 @@ from .conftest import free_port
 EXE = os.path.join(os.path.dirname(sys.executable), "followup")
 
 
-def serve(*args: str) -> tuple[subprocess.Popen[str], str]:
+def serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     """Start `followup serve` and wait for its address line on stderr."""
-    proc = subprocess.Popen([EXE, "serve", "--rules", RULES, *args], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [EXE, "serve", "--rules", RULES, *args],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     assert proc.stderr is not None
     lines = []
     deadline = time.monotonic() + 30
@@ -87,3 +92,20 @@ def test_cold_advise_does_not_load_the_web_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.stdout.splitlines()[-1] == "[]", out.stderr
+
+
+def test_my_applications_reads_the_db_given_or_followup_db(tmp_path):
+    """`serve --db PATH` lists that tracker database; without --db, $FOLLOWUP_DB's, as `followup track` does."""
+    from .tracked import ORDER, seeded
+
+    db = seeded(tmp_path)
+    for args, env in ((["--db", db], {"FOLLOWUP_DB": str(tmp_path / "other.db")}), ([], {"FOLLOWUP_DB": db})):
+        port = free_port()
+        proc, _ = serve("--port", str(port), *args, env=env)
+        try:
+            listed = get(f"http://127.0.0.1:{port}/applications.json?as_of=2026-11-20")
+            assert listed["database"] == db and [a["id"] for a in listed["applications"]] == ORDER
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    assert not os.path.exists(tmp_path / "other.db")

@@ -50,6 +50,13 @@ AS_OF = click.option(
     default=None,
     help="the day the question is asked (overrides the scenario's as_of)",
 )
+DB = click.option(
+    "--db",
+    "db",
+    metavar="PATH",
+    default=None,
+    help="the tracker's database (default: $FOLLOWUP_DB, else applications.db in your data directory)",
+)
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

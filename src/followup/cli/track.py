@@ -19,15 +19,8 @@ import click
 
 from followup.core.errors import FollowupError
 
-from .app import FORMAT, RULES, date_option, fail
+from .app import DB, FORMAT, RULES, date_option, fail
 
-DB = click.option(
-    "--db",
-    "db",
-    metavar="PATH",
-    default=None,
-    help="the tracker's database (default: $FOLLOWUP_DB, else applications.db in your data directory)",
-)
 AS_OF = click.option(
     "--as-of",
     "as_of",

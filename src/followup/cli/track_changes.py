@@ -13,8 +13,8 @@ import click
 
 from followup.core.errors import Diagnostic, FollowupError, Location
 
-from .app import RULES, fail
-from .track import AS_OF, DB, opened, today, track
+from .app import DB, RULES, fail
+from .track import AS_OF, opened, today, track
 
 
 def _day(text: str, where: str, reference: dt.date, future: bool = False) -> dt.date:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from followup.core.errors import Diagnostic, FollowupError, Location
@@ -118,10 +119,14 @@ def log(
     channel: str | None = None,
     outcome: str | None = None,
     where: dict[str, Location] | None = None,
+    check: Callable[[Application], None] | None = None,
 ) -> tuple[Application, bool]:
     """Append an event to an application's history: (the application after it, whether it was
     added). The same event logged twice (same kind and day, and outcome for a reply) is kept
-    once. `where` locates each value ({kind, date, channel, outcome, id}) in diagnostics."""
+    once. `where` locates each value ({kind, date, channel, outcome, id}) in diagnostics.
+    `check`, called with the application as it is inside the transaction (after the same event
+    was looked for), may refuse the change by raising FollowupError: a web page checks that the
+    application is still as it showed it."""
     where = {k: Location(k) for k in ("id", "kind", "date", "channel", "outcome")} | (where or {})
     entry = {"kind": kind, "date": day.isoformat(), "channel": channel, "outcome": outcome}
     entry = {k: v for k, v in entry.items() if v is not None}
@@ -129,6 +134,8 @@ def log(
         num, app = _find(store, conn, app_id, where["id"])
         if any(same_event(e, entry) for e in app.history):
             return app, False
+        if check is not None:
+            check(app)
         validate(advisor, with_event(app, event_node(kind, day.isoformat(), channel, outcome, where)), as_of)
         rows.add_event(conn, num, entry)
         return _find(store, conn, app_id, where["id"])[1], True

@@ -1,7 +1,8 @@
 """The web app: a plain Starlette object built by create_app (no global state), serving the pages
-(pages.py), the HTTP API (api.py), the OpenAPI document and the static files, behind the guard
-(guard.py). `followup serve` builds it and hands it to uvicorn; the tests build it the same way
-and talk to it in-process or through a real server."""
+(pages.py), My applications (applications.py, over the tracker it is given), the HTTP API
+(api.py), the OpenAPI document and the static files, behind the guard (guard.py). `followup
+serve` builds it and hands it to uvicorn; the tests build it the same way and talk to it
+in-process or through a real server."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ from starlette.staticfiles import StaticFiles
 from followup.audit import schemas as out
 from followup.core.advisor import Advisor
 
-from . import api, pages
+from . import api, applications, pages
+from .csrf import Tokens
 from .form import Spec, form_spec
 from .guard import Guard, Limits, allowed_hosts, problem
 from .openapi import openapi
+from .tracking import Applications
 from .work import Engine
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -35,7 +38,8 @@ NEEDED = ("scenario", "rules", "rule-list")  # schemas the app is given (the oth
 
 @dataclass
 class Context:
-    """What every request reads: the rules, the engine thread, the limits, the form, the schemas."""
+    """What every request reads: the rules, the engine thread, the limits, the form, the schemas;
+    the tracker My applications shows, and this process's CSRF tokens."""
 
     advisor: Advisor
     engine: Engine
@@ -45,6 +49,8 @@ class Context:
     openapi: dict[str, Any]
     templates: jinja2.Environment
     today: Callable[[], dt.date] = field(default=dt.date.today)
+    applications: Applications | None = None
+    tokens: Tokens = field(default_factory=Tokens)
 
 
 def templates() -> jinja2.Environment:
@@ -66,10 +72,12 @@ def create_app(
     port: int = 8000,
     limits: Limits | None = None,
     today: Callable[[], dt.date] = dt.date.today,
+    tracker: Applications | None = None,
 ) -> Starlette:
     """The app for one loaded rule set. `schemas` holds `followup schema scenario|rules|rule-list`
     for these rules; `host`/`port` are where it is served (the Host check follows them);
-    `today` is the only clock it reads (the form's default day, and API calls without as_of)."""
+    `today` is the only clock it reads (the form's default day, and API calls without as_of);
+    `tracker` is the database My applications shows and changes (None: no such pages)."""
     limits = limits or Limits()
     ruleset = advisor.ruleset
     all_schemas = {
@@ -88,7 +96,9 @@ def create_app(
         openapi(all_schemas),
         templates(),
         today,
+        tracker,
     )
+    ctx.templates.globals["my_applications"] = tracker is not None  # the link in the navigation
     routes = [
         Route("/", pages.form_get, methods=["GET"]),
         Route("/", pages.form_post, methods=["POST"]),
@@ -99,6 +109,7 @@ def create_app(
         Route("/scenario.yaml", pages.scenario_file, methods=["GET"]),
         Route("/rules", pages.rules_page, methods=["GET"]),
         Route("/rules.json", pages.rules_page, methods=["GET"]),
+        *(_tracker_routes() if tracker is not None else []),
         Route("/api/advise", api.advise, methods=["POST"]),
         Route("/api/explain", api.explain, methods=["POST"]),
         Route("/api/batch", api.batch, methods=["POST"]),
@@ -118,6 +129,17 @@ def create_app(
     app.state.ctx = ctx
     app.add_middleware(Guard, hosts=allowed_hosts(host, port), limits=limits)
     return app
+
+
+def _tracker_routes() -> list[Route]:
+    return [
+        Route("/applications", applications.listing_page, methods=["GET"]),
+        Route("/applications.json", applications.listing_page, methods=["GET"]),
+        Route("/applications.ics", applications.calendar, methods=["GET"]),
+        Route("/application", applications.application_page, methods=["GET"]),
+        Route("/application.json", applications.application_page, methods=["GET"]),
+        *(Route(path, applications.log_event, methods=["POST"]) for path in applications.ACTIONS),
+    ]
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
