@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -42,14 +43,17 @@ RULES = click.option(
     default=None,
     help="rules directory (default: $FOLLOWUP_RULES, else the stock rules)",
 )
-AS_OF = click.option(
-    "--as-of",
-    "as_of",
-    metavar="DATE",
-    callback=date_option,
-    default=None,
-    help="the day the question is asked (overrides the scenario's as_of)",
-)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def as_of_option(help: str) -> Callable[[_F], _F]:
+    """--as-of DATE, read by date_option; `help` says what the day means for the command."""
+    return click.option("--as-of", "as_of", metavar="DATE", callback=date_option, default=None, help=help)
+
+
+AS_OF = as_of_option("the day the question is asked (overrides the scenario's as_of)")
 DB = click.option(
     "--db",
     "db",

@@ -19,16 +19,9 @@ import click
 
 from followup.core.errors import FollowupError
 
-from .app import DB, FORMAT, RULES, date_option, fail
+from .app import DB, FORMAT, RULES, as_of_option, fail
 
-AS_OF = click.option(
-    "--as-of",
-    "as_of",
-    metavar="DATE",
-    callback=date_option,
-    default=None,
-    help="the day taken as today (default: the computer's date)",
-)
+AS_OF = as_of_option("the day taken as today (default: the computer's date)")
 OUTPUT = click.option(
     "-o", "--output", "output", metavar="FILE", default=None, help="write to FILE (default: stdout)"
 )

@@ -87,15 +87,18 @@ def parse_json(data: bytes, where: str = "request") -> Any:
 
 
 def query_as_of(request: Request) -> dt.date | None:
+    value = request.query_params.get("as_of")
+    return None if value is None else as_of_day(value, "query")
+
+
+def as_of_day(value: str, where: str) -> dt.date:
+    """An as_of given in a request (`where`: query or a form field) as a day, or a 400."""
     from followup.core.scenario import date_out_of_range, parse_date
 
-    value = request.query_params.get("as_of")
-    if value is None:
-        return None
     day = parse_date(value)
     if day is None or date_out_of_range(day):
         why = date_out_of_range(day) if day else f"{value[:60]!r} is not a date YYYY-MM-DD"
-        raise Failed(400, problem("bad-date", f"as_of: {why}", where="query"))
+        raise Failed(400, problem("bad-date", f"as_of: {why}", where=where))
     return day
 
 

@@ -33,7 +33,7 @@ from followup.core.schema_version import versioned
 from followup.core.wording import show_date
 
 from . import share
-from .api import Failed, error_response, query_as_of
+from .api import Failed, as_of_day, error_response, query_as_of
 from .csrf import FIELD
 from .guard import TooLarge, problem, read_body
 from .pages import _decide_with_changes, answer_view, ctx_of, render
@@ -260,16 +260,8 @@ async def posted_fields(request: Request, limit: int) -> dict[str, str]:
 
 def form_day(fields: dict[str, str]) -> dt.date | None:
     """The page's ?as_of, kept in the form's `as_of` field ("" or absent: the server's today)."""
-    from followup.core.scenario import date_out_of_range, parse_date
-
     value = fields.get("as_of", "")
-    if not value:
-        return None
-    day = parse_date(value)
-    if day is None or date_out_of_range(day):
-        why = date_out_of_range(day) if day else f"{value[:60]!r} is not a date YYYY-MM-DD"
-        raise Failed(400, problem("bad-date", f"as_of: {why}", where="as_of"))
-    return day
+    return as_of_day(value, "as_of") if value else None
 
 
 def _choice(fields: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
