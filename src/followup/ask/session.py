@@ -280,7 +280,7 @@ def in_terminal(
             f"{command} asks its questions in a terminal",
             f"to answer from a file, use: {instead}",
         )
-        print(problem.render(), file=sys.stderr)
+        print(problem.render(), file=sys.stderr, flush=True)
         return 2
     try:
         import readline  # noqa: F401  line editing for input(), where the platform has it
@@ -305,13 +305,13 @@ def in_terminal(
         return 0
     except FollowupError as exc:
         for d in exc.diagnostics:
-            print(d.render(), file=sys.stderr)
+            print(d.render(), file=sys.stderr, flush=True)
         return 2
     except (KeyboardInterrupt, EOFError) as exc:
         written = session.written if session else []
         what = f"written before: {', '.join(written)}" if written else "nothing was written"
         reason = "Stopped" if isinstance(exc, KeyboardInterrupt) else "Input ended"
-        print(f"\n{reason}; {what}.", file=sys.stderr)
+        print(f"\n{reason}; {what}.", file=sys.stderr, flush=True)
         return 130 if isinstance(exc, KeyboardInterrupt) else 1
 
 

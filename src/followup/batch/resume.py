@@ -219,6 +219,7 @@ class Tracker:
                     level="warning",
                 )
                 sys.stderr.write(warning.render() + "\n")
+                sys.stderr.flush()
 
 
 def write_atomically(path: str, data: bytes, mode: int) -> None:
