@@ -123,8 +123,12 @@ def results(path: Any) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh]
 
 
-def complete_lines(path: Any) -> list[dict[str, Any]]:
+def complete_lines(path: Any, torn_tail: bool = False) -> list[dict[str, Any]]:
+    """OUTPUT's lines, asserting none is cut short; with torn_tail (a SIGKILL can stop the kernel
+    part-way through a large write), the last line may be, and is left out."""
     data = path.read_bytes() if path.exists() else b""
+    if torn_tail:
+        data = data[: data.rfind(b"\n") + 1]
     assert data == b"" or data.endswith(b"\n"), "a partial line was left in OUTPUT"
     return [json.loads(line) for line in data.splitlines()]
 
