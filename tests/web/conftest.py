@@ -16,6 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from followup.cli.serve import build_app
+from followup.web.server import OPTIONS
 
 from ..helpers import RULES
 
@@ -57,7 +58,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serving(db: str = NO_DB) -> Iterator[str]:
-    """A real uvicorn server in a thread on a free port, over the tracker database `db`; its base URL."""
+    """A real uvicorn server in a thread on a free port, set up as `followup serve` sets it up
+    (web.server.OPTIONS), over the tracker database `db`; its base URL."""
     import uvicorn
 
     port = free_port()
@@ -66,7 +68,7 @@ def serving(db: str = NO_DB) -> Iterator[str]:
             build_app(RULES, "127.0.0.1", port, db=db, today=lambda: TODAY),
             host="127.0.0.1",
             port=port,
-            log_level="warning",
+            **OPTIONS,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -75,13 +75,7 @@ def serve(host: str, port: int, rules: str | None, db: str | None) -> None:
     click.echo(
         f"followup serve: http://{shown}:{port}/  (API: /api/advise, OpenAPI: /openapi.json)", err=True
     )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_keep_alive=5,
-        limit_concurrency=256,
-        server_header=False,
-    )
+    from followup.web.server import OPTIONS
+
+    uvicorn.run(app, host=host, port=port, **OPTIONS)
     sys.exit(0)

@@ -100,6 +100,8 @@ def create_app(
     )
     ctx.templates.globals["my_applications"] = tracker is not None  # the link in the navigation
     routes = [
+        # first: the router tries routes in order, and this is the one programs call most
+        Route("/api/advise", api.advise, methods=["POST"]),
         Route("/", pages.form_get, methods=["GET"]),
         Route("/", pages.form_post, methods=["POST"]),
         Route("/.json", pages.form_get, methods=["GET"]),
@@ -110,7 +112,6 @@ def create_app(
         Route("/rules", pages.rules_page, methods=["GET"]),
         Route("/rules.json", pages.rules_page, methods=["GET"]),
         *(_tracker_routes() if tracker is not None else []),
-        Route("/api/advise", api.advise, methods=["POST"]),
         Route("/api/explain", api.explain, methods=["POST"]),
         Route("/api/batch", api.batch, methods=["POST"]),
         Route("/api/rules", api.rules, methods=["GET"]),
