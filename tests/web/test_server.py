@@ -150,6 +150,25 @@ def test_a_real_server_answers_the_api_over_one_kept_alive_connection(requests):
         conn.close()
 
 
+def test_a_real_server_streams_a_batch_in_order_and_whole():
+    """POST /api/batch streams its records chunk by chunk (api.BATCH_CHUNK lines each): through
+    the coalescing transport every record arrives, in order, and the connection stays usable."""
+    lines = [json.dumps({**SCENARIO, "id": f"s{i}"}) for i in range(130)] + ["not json"]
+    with serving() as url:
+        host, port = url.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=20)
+        conn.request("POST", "/api/batch", "\n".join(lines), {"Content-Type": "application/x-ndjson"})
+        reply = conn.getresponse()
+        records = [json.loads(line) for line in reply.read().splitlines()]
+        assert reply.status == 200
+        assert [r["line"] for r in records] == list(range(1, 132))
+        assert [r["id"] for r in records[:130]] == [f"s{i}" for i in range(130)]
+        assert all("answer" in r for r in records[:130]) and "error" in records[130]
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().status == 200
+        conn.close()
+
+
 def test_followup_serve_runs_uvicorn_with_these_options(monkeypatch):
     """`followup serve` hands uvicorn this protocol and settings (the real process: test_serve.py)."""
     import uvicorn
