@@ -5,6 +5,8 @@ documented. Examples per operation are bounded to keep the suite quick."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -19,13 +21,17 @@ from starlette.testclient import TestClient
 
 from followup.cli.serve import build_app
 
-from ..helpers import RULES
+from ..helpers import ROOT, RULES
 from .conftest import TODAY
 
 # bound as on a server (0.0.0.0): no Host check (test_pages covers it), since schemathesis calls
 # the app under its own test host name
 APP = build_app(RULES, "0.0.0.0", 8000, today=lambda: TODAY)
-SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
+# the document GET /openapi.json serves (api.openapi), taken without a request: from_asgi's client
+# left an anyio portal thread running from collection on, and every later fork (pexpect, batch's
+# workers) then forked a multi-threaded process (Python 3.12+ warned: the child can deadlock)
+SCHEMA = schemathesis.openapi.from_dict(APP.state.ctx.openapi)
+SCHEMA.app = APP
 
 
 @schemathesis.serializer("application/x-ndjson")
@@ -41,6 +47,14 @@ def _lines(ctx: object, value: object) -> bytes:
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def test_collecting_this_module_starts_no_thread():
+    """Importing it leaves the process single-threaded: tests that fork (pexpect, batch's workers)
+    run after collection, and a fork beside a running thread can deadlock the child."""
+    code = "import threading, tests.web.test_openapi; print(threading.active_count())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.stdout.strip() == "1", out.stderr
 
 
 def test_the_document_is_valid_openapi():
