@@ -1,7 +1,8 @@
 """The app's guard, one ASGI middleware around every request: safe on a laptop and behind a proxy.
 
 - Host check (against DNS rebinding): when the server is bound to a loopback address, only
-  `localhost`, `127.0.0.1` and `[::1]` with the server's port are accepted as Host (400 else).
+  `localhost`, `127.0.0.1` and `[::1]` with the server's port are accepted as Host (400 else);
+  a request with more than one Host is refused (400) whatever the address.
 - Cross-site requests: a request that is not GET/HEAD/OPTIONS must come from the page itself:
   an `Origin` (else a `Referer`) naming another host is refused (403); a request with neither
   (a program, not a browser) passes. The JSON API also needs a JSON Content-Type, which a
@@ -117,6 +118,8 @@ class Guard:
 
     def refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, FollowupError] | None:
         host = headers.get("host", "")
+        if sum(name.lower() == b"host" for name, _ in scope["headers"]) > 1:
+            return 400, problem("bad-host", "the request has more than one Host", "send one Host header")
         if self.hosts is not None and host.lower() not in self.hosts:
             return 400, problem(
                 "bad-host",
