@@ -373,3 +373,43 @@ def test_reading_stays_paused_while_pipelined_requests_wait():
     assert seen == [False, False, False]
     assert transport.reading
     assert transport.out.count(b"HTTP/1.1 200 OK\r\n") == 3
+
+
+async def opened(chunks: list[bytes], seconds: float) -> Reading:
+    """A OneWrite connection with a 0.2 s timeout, sent `chunks` 50 ms apart, after `seconds`."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    config = Config(app=app, **{**OPTIONS, "timeout_keep_alive": 0.2})
+    config.load()
+    transport = Reading()
+    loop = asyncio.get_running_loop()
+    protocol = OneWrite(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    protocol.connection_made(transport)
+    for chunk in chunks:
+        protocol.data_received(chunk)
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(seconds)
+    return transport
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [],
+        [bytes([b]) for b in b"GET /healthz HTT"],
+        [b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n", b"GET /"],
+    ],
+    ids=["nothing", "a slow head", "after an answer"],
+)
+def test_a_connection_without_a_request_head_in_time_is_closed(chunks):
+    """Nothing sent, a head trickling in (a byte per 50 ms), or half a head after an answer: closed after the timeout."""
+    transport = asyncio.run(opened(chunks, 0.3))
+    assert transport.closed
+
+
+def test_a_connection_is_not_closed_before_its_timeout():
+    """A connection that has sent nothing is still open before timeout_keep_alive has passed."""
+    assert not asyncio.run(opened([], 0.05)).closed

@@ -18,6 +18,11 @@ A request may name its target in absolute form (`GET http://host/path`); uvicorn
 the path, and the app would judge the request by its Host header. HTTP says the target's host
 is the one that counts (RFC 9112 3.2.2): OneWrite puts it in the Host header, so the guard's
 Host check sees the host the request is really for.
+
+uvicorn times a connection out only once it has answered a request: one that never sends a
+whole request head (nothing at all, or a byte now and then) stays open for ever, and 256 of them
+(limit_concurrency) turn every other client away with 503. OneWrite closes a connection that
+has no request head within timeout_keep_alive seconds of opening or of its last answer.
 """
 
 from __future__ import annotations
@@ -97,8 +102,19 @@ class OneWrite(HttpToolsProtocol):
         self.coalesced = Coalesced(cast(asyncio.Transport, transport), asyncio.get_running_loop())
         super().connection_made(self.coalesced)  # type: ignore[arg-type]
         self.flow = Queued(cast(asyncio.Transport, self.coalesced), self.pipeline)
+        self.head_timer = self.loop.call_later(self.timeout_keep_alive, self.head_timeout)
+
+    def head_timeout(self) -> None:
+        """No request head in time: close, unless a request is being answered."""
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.head_timer.cancel()
+        super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
+        self.head_timer.cancel()
         if not self.url.startswith((b"/", b"*")) and b"://" in self.url:
             authority = self.url.split(b"://", 1)[1].split(b"/", 1)[0].split(b"?", 1)[0]
             host = authority.rpartition(b"@")[2]
@@ -109,6 +125,8 @@ class OneWrite(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         self.coalesced.flush()
         super().on_response_complete()
+        self.head_timer.cancel()
+        self.head_timer = self.loop.call_later(self.timeout_keep_alive, self.head_timeout)
 
 
 # uvicorn's settings for `followup serve` (and the tests' real server): the protocol above, the
