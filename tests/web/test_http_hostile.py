@@ -221,6 +221,17 @@ def test_two_host_headers_are_400_bad_host(port, order):
     assert json.loads(body)["error"]["message"] == "the request has more than one Host"
 
 
+@pytest.mark.parametrize("order", ["foreign first", "foreign last"])
+@pytest.mark.parametrize("header", [b"Origin", b"Referer"])
+def test_two_origins_one_of_another_site_are_403_cross_site(port, header, order):
+    """Two Origin (or Referer) headers, one naming another site, in either order: 403, whichever comes last."""
+    names = [b"%s: http://evil.example/\r\n" % header, b"%s: http://%s/\r\n" % (header, host(port))]
+    if order == "foreign last":
+        names.reverse()
+    status, _, body = one_reply(port, post(port, b"".join(names) + CLOSE))
+    assert (status, error_code(body)) == (403, "cross-site")
+
+
 def test_an_absolute_form_target_for_another_host_is_400_bad_host(port):
     """POST http://evil.example/api/advise with this server's Host: judged by the target's host, 400."""
     request = post(port, CLOSE, target=b"http://evil.example/api/advise")
