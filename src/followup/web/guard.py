@@ -1,9 +1,11 @@
 """The app's guard, one ASGI middleware around every request: safe on a laptop and behind a proxy.
 
 - Host check (against DNS rebinding): when the server is bound to a loopback address, only
-  `localhost`, `127.0.0.1` and `[::1]` with the server's port are accepted as Host (400 else).
+  `localhost`, `127.0.0.1` and `[::1]` with the server's port are accepted as Host (400 else);
+  a request with more than one Host is refused (400) whatever the address.
 - Cross-site requests: a request that is not GET/HEAD/OPTIONS must come from the page itself:
-  an `Origin` (else a `Referer`) naming another host is refused (403); a request with neither
+  an `Origin` (else a `Referer`) naming another host is refused (403), and so is a request with
+  several where any one does; a request with neither
   (a program, not a browser) passes. The JSON API also needs a JSON Content-Type, which a
   cross-site form cannot send without a CORS preflight the app never answers.
 - A declared body over the route's limit is refused before it is read (413); bodies are read
@@ -117,6 +119,8 @@ class Guard:
 
     def refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, FollowupError] | None:
         host = headers.get("host", "")
+        if sum(name.lower() == b"host" for name, _ in scope["headers"]) > 1:
+            return 400, problem("bad-host", "the request has more than one Host", "send one Host header")
         if self.hosts is not None and host.lower() not in self.hosts:
             return 400, problem(
                 "bad-host",
@@ -124,8 +128,8 @@ class Guard:
                 "open it as http://127.0.0.1 or http://localhost with its port",
             )
         if scope["method"] not in SAFE_METHODS:
-            origin = headers.get("origin") or headers.get("referer")
-            if origin is not None and (origin == "null" or urlsplit(origin).netloc.lower() != host.lower()):
+            origins = every(scope, b"origin") or every(scope, b"referer")  # all of them, not the last
+            if any(o == "null" or urlsplit(o).netloc.lower() != host.lower() for o in origins):
                 return 403, problem(
                     "cross-site",
                     "a request from another site is refused",
@@ -136,6 +140,11 @@ class Guard:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             return 413, problem("too-large", f"the request body is over {limit} bytes")
         return None
+
+
+def every(scope: Scope, name: bytes) -> list[str]:
+    """Every value of the header `name` (lowercase) the request has, in order."""
+    return [v.decode("latin-1") for k, v in scope["headers"] if k.lower() == name]
 
 
 async def respond(send: Send, status: int, exc: FollowupError, path: str) -> None:
