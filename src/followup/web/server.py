@@ -102,19 +102,27 @@ class OneWrite(HttpToolsProtocol):
         self.coalesced = Coalesced(cast(asyncio.Transport, transport), asyncio.get_running_loop())
         super().connection_made(self.coalesced)  # type: ignore[arg-type]
         self.flow = Queued(cast(asyncio.Transport, self.coalesced), self.pipeline)
-        self.head_timer = self.loop.call_later(self.timeout_keep_alive, self.head_timeout)
+        # when it began waiting for a request head (None: a request is in hand); one timer per
+        # connection looks at it, so a request costs no timer of its own
+        self.waiting_since: float | None = self.loop.time()
+        self.head_timer = self.loop.call_later(self.timeout_keep_alive, self.check_head)
 
-    def head_timeout(self) -> None:
-        """No request head in time: close, unless a request is being answered."""
-        if self.cycle is None or self.cycle.response_complete:
+    def check_head(self) -> None:
+        """No request head within timeout_keep_alive of waiting for one: close. Else look again
+        when that time would be up."""
+        waited = None if self.waiting_since is None else self.loop.time() - self.waiting_since
+        if waited is not None and waited >= self.timeout_keep_alive:
             self.transport.close()
+            return
+        later = self.timeout_keep_alive - (waited or 0.0)
+        self.head_timer = self.loop.call_later(later, self.check_head)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.head_timer.cancel()
         super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
-        self.head_timer.cancel()
+        self.waiting_since = None
         if not self.url.startswith((b"/", b"*")) and b"://" in self.url:
             authority = self.url.split(b"://", 1)[1].split(b"/", 1)[0].split(b"?", 1)[0]
             host = authority.rpartition(b"@")[2]
@@ -125,8 +133,8 @@ class OneWrite(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         self.coalesced.flush()
         super().on_response_complete()
-        self.head_timer.cancel()
-        self.head_timer = self.loop.call_later(self.timeout_keep_alive, self.head_timeout)
+        if not self.pipeline and (self.cycle is None or self.cycle.response_complete):
+            self.waiting_since = self.loop.time()  # nothing in hand: waiting for the next head
 
 
 # uvicorn's settings for `followup serve` (and the tests' real server): the protocol above, the
