@@ -249,9 +249,10 @@ def test_an_absolute_form_target_for_this_server_is_answered(port):
 
 @pytest.mark.parametrize("keep_alive", [b"", b"Connection: keep-alive\r\n"])
 def test_http_1_0_is_answered_and_closed(port, keep_alive):
-    """HTTP/1.0 with or without keep-alive: 200 with Connection: close, then the server closes."""
+    """HTTP/1.0 with or without keep-alive: 200, then the server closes (one_reply reads until it
+    does; uvicorn 0.30, the lowest admitted, does not say `Connection: close`, later ones do)."""
     status, headers, _ = one_reply(port, get(port, extra=keep_alive, version=b"1.0"))
-    assert (status, headers["connection"]) == (200, "close")
+    assert (status, headers.get("connection", "close")) == (200, "close")
 
 
 def test_head_has_the_headers_and_no_body_and_the_connection_goes_on(port):
