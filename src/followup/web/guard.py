@@ -103,7 +103,9 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers: dict[str, list[str]] = {}  # every value of each header, in order: one pass
+        for name, value in scope["headers"]:
+            headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
         refusal = self.refusal(scope, headers)
 
         async def send_with_headers(message: Message) -> None:
@@ -117,10 +119,11 @@ class Guard:
             return
         await self.app(scope, receive, send_with_headers)
 
-    def refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, FollowupError] | None:
-        host = headers.get("host", "")
-        if sum(name.lower() == b"host" for name, _ in scope["headers"]) > 1:
+    def refusal(self, scope: Scope, headers: dict[str, list[str]]) -> tuple[int, FollowupError] | None:
+        hosts = headers.get("host", [])
+        if len(hosts) > 1:
             return 400, problem("bad-host", "the request has more than one Host", "send one Host header")
+        host = hosts[0] if hosts else ""
         if self.hosts is not None and host.lower() not in self.hosts:
             return 400, problem(
                 "bad-host",
@@ -128,23 +131,18 @@ class Guard:
                 "open it as http://127.0.0.1 or http://localhost with its port",
             )
         if scope["method"] not in SAFE_METHODS:
-            origins = every(scope, b"origin") or every(scope, b"referer")  # all of them, not the last
+            origins = headers.get("origin") or headers.get("referer") or []  # all of them, not the last
             if any(o == "null" or urlsplit(o).netloc.lower() != host.lower() for o in origins):
                 return 403, problem(
                     "cross-site",
                     "a request from another site is refused",
                     "send the form from this server's own page",
                 )
-        declared = headers.get("content-length")
+        declared = headers.get("content-length", [None])[-1]
         limit = self.limits.for_path(scope["path"])
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             return 413, problem("too-large", f"the request body is over {limit} bytes")
         return None
-
-
-def every(scope: Scope, name: bytes) -> list[str]:
-    """Every value of the header `name` (lowercase) the request has, in order."""
-    return [v.decode("latin-1") for k, v in scope["headers"] if k.lower() == name]
 
 
 async def respond(send: Send, status: int, exc: FollowupError, path: str) -> None:
