@@ -38,6 +38,18 @@ def reply(child: pexpect.spawn, question: str, text: str) -> None:
     child.sendline(text)
 
 
+def ctrl_c_at_the_second_question(child: pexpect.spawn) -> int | None:
+    """Answer the first question, press Ctrl-C at the second; the message, then the exit status."""
+    reply(child, "When was the interview?", "2026-11-05")
+    child.expect_exact("What is the company called?")
+    child.expect_exact("> ")
+    child.sendintr()
+    child.expect_exact("Stopped; nothing was written.")
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
 def transcript(tmp_path) -> str:
     return (tmp_path / "transcript.txt").read_text(encoding="utf-8").replace("\r\n", "\n")
 
@@ -114,15 +126,7 @@ def test_a_whole_session_from_questions_to_a_saved_file_and_a_reminder(tmp_path)
 
 def test_ctrl_c_stops_with_130_and_writes_nothing(tmp_path):
     """Ctrl-C at any question: exit 130, one line on what happened, no traceback, no file."""
-    child = spawn(tmp_path)
-    reply(child, "When was the interview?", "2026-11-05")
-    child.expect_exact("What is the company called?")
-    child.expect_exact("> ")
-    child.sendintr()
-    child.expect_exact("Stopped; nothing was written.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    assert ctrl_c_at_the_second_question(spawn(tmp_path)) == 130
     assert "Traceback" not in transcript(tmp_path)
     assert sorted(os.listdir(tmp_path)) == ["transcript.txt"]
 

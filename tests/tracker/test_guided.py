@@ -9,7 +9,7 @@ import sys
 
 import pexpect
 
-from ..ask.test_session_pty import reply
+from ..ask.test_session_pty import ctrl_c_at_the_second_question, reply
 from ..helpers import RULES
 from .helpers import AS_OF, ok, rows, track
 
@@ -75,15 +75,7 @@ def test_the_questions_add_an_application(tmp_path):
 def test_ctrl_c_adds_nothing(tmp_path):
     """Ctrl-C during the questions: exit 130, no database created."""
     db = str(tmp_path / "apps.db")
-    child = spawn(tmp_path, db)
-    reply(child, "When was the interview?", "2026-11-05")
-    child.expect_exact("What is the company called?")
-    child.expect_exact("> ")
-    child.sendintr()
-    child.expect_exact("Stopped; nothing was written.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
+    assert ctrl_c_at_the_second_question(spawn(tmp_path, db)) == 130
     assert not os.path.exists(db)
 
 
