@@ -118,6 +118,27 @@ async def load(port: int, items: list[dict], clients: int, total: int) -> tuple[
     return len(lat) / total_time, pct(lat, 0.5), pct(lat, 0.99)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """A process's CPU time so far (user + system), from /proc where there is one."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def library_cpu(items: list[dict]) -> float:
+    """The library's CPU seconds per call (this process's CPU time over a pass)."""
+    import followup
+
+    rules = followup.load_rules()
+    start = time.process_time()
+    for s in items:
+        followup.advise(s, rules=rules)
+    return (time.process_time() - start) / len(items)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -157,6 +178,14 @@ def main() -> None:
                 row[clients] = (*api, api[0] / ((before[0] + after[0]) / 2))
                 row["library", clients] = before
                 row["library", -clients] = after
+            # the same comparison in CPU time, which other load on the machine disturbs less:
+            # the server's CPU per request (all of it: HTTP, JSON, the answer) against the
+            # library's per call
+            used = cpu_seconds(server.pid)
+            asyncio.run(load(port, items, 8, args.requests))
+            if used is not None:
+                per_request = (cpu_seconds(server.pid) or 0.0) - used
+                row["cpu"] = (per_request / args.requests, library_cpu(lib_items))
             rounds.append(row)
     finally:
         server.terminate()
@@ -167,6 +196,8 @@ def main() -> None:
 
     def lib(index: int) -> float:
         return statistics.median(v[index] for r in rounds for k, v in r.items() if isinstance(k, tuple))
+
+    cpu = [r["cpu"] for r in rounds if "cpu" in r]
 
     def ratio(key: object) -> float:  # the API's rate over the library's around it, median of rounds
         return median(key, 3)
@@ -188,6 +219,15 @@ def main() -> None:
             f"| {median(clients, 2) * 1e3:.2f} ms | {ratio(clients):.0%} |"
         )
     best = max(ratio(c) for c in counts)
+    if cpu:
+        server_us = statistics.median(c[0] for c in cpu) * 1e6
+        library_us = statistics.median(c[1] for c in cpu) * 1e6
+        share = statistics.median(c[1] / c[0] for c in cpu)
+        print()
+        print(
+            f"CPU per answer: server {server_us:.0f} us per request (8 clients), library {library_us:.0f} us "
+            f"per call: the library's work is {share:.0%} of the server's (median of rounds)"
+        )
     print()
     print(f"best API / library throughput: {best:.0%} (target >= 50%): {'ok' if best >= 0.5 else 'MISSED'}")
 
