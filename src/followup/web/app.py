@@ -26,6 +26,7 @@ from followup.core.advisor import Advisor
 
 from . import api, applications, pages
 from .csrf import Tokens
+from .direct import Direct
 from .form import Spec, form_spec
 from .guard import Guard, Limits, allowed_hosts, problem
 from .openapi import openapi
@@ -100,7 +101,7 @@ def create_app(
     )
     ctx.templates.globals["my_applications"] = tracker is not None  # the link in the navigation
     routes = [
-        # first: the router tries routes in order, and this is the one programs call most
+        # Direct (direct.py) hands POST /api/advise to its function; listed for other methods (405)
         Route("/api/advise", api.advise, methods=["POST"]),
         Route("/", pages.form_get, methods=["GET"]),
         Route("/", pages.form_post, methods=["POST"]),
@@ -128,6 +129,7 @@ def create_app(
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=lifespan)
     app.state.ctx = ctx
+    app.add_middleware(Direct, endpoints={("POST", "/api/advise"): api.advise})  # inside the guard
     app.add_middleware(Guard, hosts=allowed_hosts(host, port), limits=limits)
     return app
 
