@@ -185,3 +185,14 @@ def test_a_request_over_its_time_is_503(monkeypatch):
         r = c.post("/api/explain", json=SCENARIO)
     assert r.status_code == 503
     assert r.json()["error"]["message"] == "the request took longer than 0.2 s and was stopped"
+
+
+def test_a_bom_left_in_the_body_is_the_standard_librarys_json_syntax_error(client):
+    """Two BOMs (the first is taken off as UTF-8-SIG): 400 json-syntax with json's own message."""
+    body = b"\xef\xbb\xbf\xef\xbb\xbf" + json.dumps(SCENARIO).encode()
+    r = client.post("/api/advise", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert (r.json()["error"]["code"], r.json()["error"]["message"]) == (
+        "json-syntax",
+        "Unexpected UTF-8 BOM (decode using utf-8-sig)",
+    )

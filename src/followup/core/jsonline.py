@@ -96,6 +96,11 @@ def lone_surrogate(text: str) -> tuple[int, str] | None:
     return (high.start() + 1, high.group(0)) if high is not None else None
 
 
+# one decoder for every line (json.loads with a hook builds a new one per call); a leading BOM
+# still goes to json.loads, for its own message
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs)
+
+
 def load_json(source: str, line: int, text: str) -> tuple[Any, bool]:
     """The line as JSON, or a `json-syntax` diagnostic at the parser's column; and whether the
     fast path may validate that value as it is (loader.from_plain). It may when the YAML reading
@@ -106,7 +111,7 @@ def load_json(source: str, line: int, text: str) -> tuple[Any, bool]:
     from .loader import MAX_STRING, parse_text
 
     try:
-        obj = json.loads(text, object_pairs_hook=_unique_pairs)
+        obj = json.loads(text) if text.startswith("\ufeff") else _DECODER.decode(text)
     except _DuplicateKey:
         return json.loads(text), False
     except json.JSONDecodeError as exc:

@@ -74,6 +74,11 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+# one decoder for every body (json.loads with a hook builds one per call); a leading BOM still
+# goes to json.loads, for its own message
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs)
+
+
 def parse_json(data: bytes, where: str = "request") -> Any:
     """A JSON body -> its value; Failed(400) with a located diagnostic when it is not JSON."""
     try:
@@ -88,7 +93,7 @@ def parse_json(data: bytes, where: str = "request") -> Any:
     if not text.strip():
         raise Failed(400, problem("empty-file", "the request body is empty", where=where))
     try:
-        return json.loads(text, object_pairs_hook=_unique_pairs)
+        return json.loads(text) if text.startswith("\ufeff") else _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         loc = Location(where, exc.lineno, exc.colno)
         raise Failed(400, FollowupError([Diagnostic(loc, "json-syntax", exc.msg)])) from None
