@@ -83,12 +83,12 @@ def test_broken_rules_stop_serve_with_exit_2(tmp_path):
 
 
 def test_cold_advise_does_not_load_the_web_stack():
-    """`followup advise` imports neither starlette, uvicorn (nor httptools, uvloop), jinja2 nor followup.web."""
+    """`followup advise` imports neither starlette, uvicorn (nor httptools, uvloop), jinja2, orjson nor followup.web."""
     code = (
         "import sys, runpy; sys.argv = ['followup', 'advise', 'scenarios/examples/second-follow-up.yaml'];"
         "from followup.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'jinja2', 'httptools', 'uvloop') or m.startswith('followup.web')))"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'jinja2', 'httptools', 'uvloop', 'orjson') or m.startswith('followup.web')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.stdout.splitlines()[-1] == "[]", out.stderr
