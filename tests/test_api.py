@@ -143,6 +143,22 @@ def test_mapping_values_are_held_to_the_file_limits():
     ]
 
 
+def test_half_a_surrogate_pair_in_a_key_or_a_value_is_not_utf8_and_never_echoed():
+    """A lone surrogate in a key is refused at its object (the key is neither echoed nor pointed
+    to, so the diagnostics stay printable as UTF-8); in a value, at the value."""
+    bad = {"interview": {"date": "2026-11-05", "\udc80x": 1}, "company": {"name": "A\ud800"}}
+    with pytest.raises(followup.FollowupError) as caught:
+        followup.advise(bad, as_of="2026-11-20", rules=RULES)
+    got = sorted((d.pointer, d.code, d.message) for d in caught.value.diagnostics)
+    tail = ", half of a UTF-16 surrogate pair, which is not a character and has no UTF-8 form"
+    assert got == [
+        ("/company/name", "not-utf8", "the text holds U+D800" + tail),
+        ("/interview", "not-utf8", "a key holds U+DC80" + tail),
+    ]
+    for d in caught.value.diagnostics:
+        d.render().encode("utf-8")
+
+
 def test_deep_and_huge_mappings_stop_early():
     """Nesting past 32 levels is too-deep; more than 50,000 values is too-large."""
     deep: dict = {}

@@ -60,3 +60,11 @@ def test_the_fixtures_answers_and_errors_are_written_alike():
             assert Compact(value).body == JSONResponse(value).body, (path, case.get("name"))
             seen += 1
     assert seen > 50
+
+
+def test_what_orjson_refuses_is_written_by_the_standard_library_never_a_500():
+    """A number over 64 bits: JSONResponse's own bytes; half a surrogate pair: its escape, valid JSON."""
+    big = {"n": 2**70, "m": -(2**64)}
+    assert Compact(big).body == JSONResponse(big).body
+    body = Compact({"message": "unknown key '\ud800'"}).body
+    assert body == b'{"message":"unknown key \'\\ud800\'"}'

@@ -196,3 +196,17 @@ def test_a_bom_left_in_the_body_is_the_standard_librarys_json_syntax_error(clien
         "json-syntax",
         "Unexpected UTF-8 BOM (decode using utf-8-sig)",
     )
+
+
+def test_a_key_with_half_a_surrogate_pair_is_422_not_utf8_never_echoed(client):
+    """{"\\ud800": 1} (a JSON escape of half a pair): 422 not-utf8 at the object, the key not echoed."""
+    for path in ("/api/advise", "/api/explain"):
+        body = b'{"company": {"cultur\\ud800": "x"}, "interview": {"date": "2026-11-01"}}'
+        r = client.post(path, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422, r.text
+        error = r.json()["error"]
+        assert (error["code"], error["message"]) == (
+            "not-utf8",
+            "a key holds U+D800, half of a UTF-16 surrogate pair, which is not a character and has no UTF-8 form",
+        )
+        assert error["diagnostics"][0]["pointer"] == "/company"

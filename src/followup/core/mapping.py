@@ -54,6 +54,10 @@ def from_mapping(value: Any, path: str = "scenario") -> Node:
                 if not isinstance(key, str):
                     problems.append(Diagnostic(loc, "wrong-type", f"a key must be text, not {_short(key)}"))
                     continue
+                surrogate = _not_utf8(key, loc, "a key")  # never echoed in a message or pointer
+                if surrogate is not None:
+                    problems.append(surrogate)
+                    continue
                 child_pointer = f"{pointer}/{escape(key)}"
                 key_locs[key] = Location(path, pointer=child_pointer)
                 pending.append((child, child_pointer, depth + 1, (items, key)))
@@ -87,20 +91,10 @@ def _scalar(item: Any, loc: Location, problems: list[Diagnostic]) -> Node | None
                 Diagnostic(loc, "too-long", f"value of {len(item)} characters; the limit is {MAX_STRING}")
             )
             return Node(None, loc, bad=True)
-        if not item.isascii():
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                problems.append(
-                    Diagnostic(
-                        loc,
-                        "not-utf8",
-                        f"the text holds U+{ord(item[exc.start]):04X}, half of a UTF-16 surrogate pair, "
-                        "which is not a character and has no UTF-8 form",
-                        "write the character itself",
-                    )
-                )
-                return Node(None, loc, bad=True)
+        surrogate = _not_utf8(item, loc, "the text")
+        if surrogate is not None:
+            problems.append(surrogate)
+            return Node(None, loc, bad=True)
     elif isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > MAX_INT_BITS:
         message = f"the number is too large: whole numbers fit in {MAX_INT_BITS + 1} bits"
         problems.append(Diagnostic(loc, "bad-value", message))
@@ -108,3 +102,21 @@ def _scalar(item: Any, loc: Location, problems: list[Diagnostic]) -> Node | None
     elif isinstance(item, dt.datetime) and item.time() == dt.time() and item.tzinfo is None:
         item = item.date()  # as the file loader reads a midnight timestamp
     return Node(item, loc)
+
+
+def _not_utf8(text: str, loc: Location, what: str) -> Diagnostic | None:
+    """`not-utf8` when the text holds half of a surrogate pair (a JSON `\\ud800` escape, or a
+    Python str), which no UTF-8 output can hold; else None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return Diagnostic(
+            loc,
+            "not-utf8",
+            f"{what} holds U+{ord(text[exc.start]):04X}, half of a UTF-16 surrogate pair, "
+            "which is not a character and has no UTF-8 form",
+            "write the character itself",
+        )
+    return None

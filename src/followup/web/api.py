@@ -50,10 +50,16 @@ class Compact(JSONResponse):
     keys in order) from orjson, a tenth of the cost: an answer's JSON took an eighth of a POST
     /api/advise (bench/http.py). For documents of text, whole numbers up to 64 bits, booleans,
     null, lists and objects with text keys (the API's answers and errors; no floats), which
-    tests/web/test_compact.py checks byte for byte against JSONResponse."""
+    tests/web/test_compact.py checks byte for byte against JSONResponse. Anything orjson refuses
+    (a whole number over 64 bits, half of a surrogate pair) is written by the standard library
+    instead, that half as its escape, as batch records write it: never a 500."""
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+            return text.encode("utf-8", "backslashreplace")
 
 
 def error_response(status: int, exc: FollowupError) -> JSONResponse:
