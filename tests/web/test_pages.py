@@ -136,6 +136,18 @@ def test_a_broken_or_huge_link_is_explained_not_crashed(client):
     assert r.status_code == 422 and "the limit is 16000" in r.text
 
 
+def test_a_link_whose_scenario_has_half_a_surrogate_pair_in_a_key_is_a_422_page(client):
+    """A hand-made link holding {"\\ud800": 1}: each page says not-utf8 (422), never a 500."""
+    import base64
+    import zlib
+
+    text = b'{"\\ud800":1,"interview":{"date":"2026-11-01"},"as_of":"2026-11-20"}'
+    token = base64.urlsafe_b64encode(zlib.compress(text, 9)).decode("ascii").rstrip("=")
+    for path in ("/answer", "/answer.json", "/answer.ics"):
+        r = client.get(path, params={"s": token})
+        assert r.status_code == 422 and "half of a UTF-16 surrogate pair" in r.text, (path, r.text[:200])
+
+
 def test_the_calendar_download_is_the_reminder(client):
     """/answer.ics is the .ics the CLI writes; an answer that sends nothing has none (404)."""
     r = client.get(answer_url(client, FORM).replace("/answer", "/answer.ics"))
