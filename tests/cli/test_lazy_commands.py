@@ -46,3 +46,12 @@ def test_a_cold_advise_imports_only_its_own_commands_module():
     )
     assert proc.stdout.startswith("Not yet: wait until Thu 2026-11-26")
     assert proc.stderr.strip() == "['followup.cli.answers', 'followup.cli.app']"
+
+
+def test_an_unknown_command_is_matched_against_every_command():
+    """A near miss of a command whose module is not loaded yet still gets click's suggestion."""
+    exe = [sys.executable, "-c", "from followup.cli import main; main()"]
+    for typed, meant in (("adv", "advise"), ("lnt", "lint"), ("serv", "serve")):
+        proc = subprocess.run([*exe, typed], capture_output=True, text=True)
+        assert proc.returncode == 2
+        assert proc.stderr.splitlines()[-1] == f"Error: No such command {typed!r}. Did you mean {meant!r}?"

@@ -98,11 +98,14 @@ class Commands(click.Group):
     modules: dict[str, str]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = self.modules.get(cmd_name)
-        if module is not None and cmd_name not in self.commands:
+        if cmd_name not in self.commands:
             import importlib
 
-            importlib.import_module(module)
+            module = self.modules.get(cmd_name)
+            if module is None:  # no such command: every command defined, for click's "did you mean"
+                self.list_commands(ctx)
+            else:
+                importlib.import_module(module)
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
