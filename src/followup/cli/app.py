@@ -90,7 +90,33 @@ class LazyGroup(click.Group):
         return self.real().get_command(ctx, cmd_name)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The `followup` group. A command's module is imported when the command is asked for (help
+    imports them all to list them), so a cold `followup advise` defines only advise's module's
+    commands; `modules` (filled in cli/__init__.py) says which module defines each command."""
+
+    modules: dict[str, str]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            import importlib
+
+            module = self.modules.get(cmd_name)
+            if module is None:  # no such command: every command defined, for click's "did you mean"
+                self.list_commands(ctx)
+            else:
+                importlib.import_module(module)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        import importlib
+
+        for module in dict.fromkeys(self.modules.values()):
+            importlib.import_module(module)
+        return super().list_commands(ctx)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="followup-advisor")
 def main() -> None:
     """Is a (second) follow-up after a job interview okay here, and when?"""

@@ -13,16 +13,20 @@ from .engine import Evaluator
 from .facts import compute
 from .loader import Node, load_file
 from .model import Recommendation, RuleSet, Scenario
+from .records import Record
 from .scenario import validate_scenario
 
 
-@dataclass
-class Advisor:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Record (a dataclass)
+class Advisor(Record):
     """A loaded, compiled rule set ready to answer any number of scenarios."""
 
     ruleset: RuleSet
     compiled: Compiled
     evaluator: Evaluator
+
+    def __init__(self, ruleset: RuleSet, compiled: Compiled, evaluator: Evaluator):
+        self.ruleset, self.compiled, self.evaluator = ruleset, compiled, evaluator
 
     def scenario(self, node: Node, as_of: dt.date | None = None, today: dt.date | None = None) -> Scenario:
         return validate_scenario(node, self.ruleset, as_of=as_of, today=today)

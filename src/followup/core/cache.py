@@ -13,6 +13,9 @@ else; the entry must be a regular file with the same owner and mode (checked on 
 never following a symlink, never blocking on a FIFO or device). Anything else, and any failure, is
 a miss or a skipped write: no cache is only slower. Writes go to a temporary file in the same
 directory (mode 0600), then os.replace; the temporary file is removed on failure.
+
+read_data and write_data keep any other entry the same way (messages/template_cache.py: the
+checked message templates); the caller's own reader checks every value of what it reads.
 """
 
 from __future__ import annotations
@@ -50,10 +53,20 @@ def cache_dir() -> str:
 def cache_file(path: str) -> str | None:
     """Where the compiled rules of a directory are cached; None when caching is off, unsupported
     here, or a rule file or module cannot be read as a regular file."""
-    if os.environ.get("FOLLOWUP_CACHE", "on") == "off" or not _supported():
+    if not enabled():
         return None
     key = cache_key(path)
     return None if key is None else os.path.join(cache_dir(), f"rules-{key}.json")
+
+
+def hasher() -> Any:
+    """A new hash of the kind entry keys are (BLAKE2b, 32 bytes)."""
+    return blake2b(digest_size=32)
+
+
+def enabled() -> bool:
+    """Caching is on ($FOLLOWUP_CACHE is not `off`) and supported here."""
+    return os.environ.get("FOLLOWUP_CACHE", "on") != "off" and _supported()
 
 
 def cache_key(path: str) -> str | None:
@@ -70,7 +83,7 @@ def cache_key(path: str) -> str | None:
             return None
         h.update(b"\0dir %d:%s %d\n" % (len(os.fsencode(directory)), os.fsencode(directory), len(names)))
         for name in names:
-            data = _read_regular(os.path.join(directory, name), MAX_HASHED)
+            data = read_regular(os.path.join(directory, name), MAX_HASHED)
             if data is None:
                 return None
             h.update(b"%d:%s %d:" % (len(os.fsencode(name)), os.fsencode(name), len(data)))
@@ -81,6 +94,20 @@ def cache_key(path: str) -> str | None:
 def read_cache(target: str | None) -> tuple[RuleSet, Compiled] | None:
     """The cached rules at `target` (from cache_file), or None for a miss: no entry, an unsafe
     directory or entry, or an entry that is not exactly what write_cache writes."""
+    data = read_data(target)
+    if data is None:
+        return None
+    from .cache_reader import from_data
+
+    try:
+        return from_data(data)
+    except Exception:  # noqa: BLE001 - a damaged or foreign entry is a miss, never trusted
+        return None
+
+
+def read_data(target: str | None) -> Any:
+    """The JSON data of the entry file `target` (its header checked), or None for a miss. Only the
+    caller's own reader, checking every value, may turn it into anything else."""
     if target is None:
         return None
     base, name = os.path.split(target)
@@ -88,7 +115,7 @@ def read_cache(target: str | None) -> tuple[RuleSet, Compiled] | None:
     if dir_fd is None:
         return None
     try:
-        data = _read_regular(name, MAX_ENTRY, dir_fd=dir_fd, private=True)
+        data = read_regular(name, MAX_ENTRY, dir_fd=dir_fd, private=True)
     finally:
         os.close(dir_fd)
     if data is None:
@@ -96,11 +123,9 @@ def read_cache(target: str | None) -> tuple[RuleSet, Compiled] | None:
     head, newline, payload = data.partition(b"\n")
     if not newline or head != _header(name, payload):
         return None
-    from .cache_reader import from_data
-
     try:
-        return from_data(json.loads(payload.decode("ascii")))
-    except Exception:  # noqa: BLE001 - a damaged or foreign entry is a miss, never trusted
+        return json.loads(payload.decode("ascii"))
+    except Exception:  # noqa: BLE001 - not ASCII JSON (or nested past the parser's limit): a miss
         return None
 
 
@@ -110,10 +135,20 @@ def write_cache(target: str | None, loaded: tuple[RuleSet, Compiled]) -> None:
         return
     from .cache_format import to_data
 
+    try:
+        data = to_data(*loaded)
+    except Exception:  # noqa: BLE001 - rules the format cannot hold exactly are not cached
+        return
+    write_data(target, data)
+
+
+def write_data(target: str, data: Any) -> None:
+    """Store JSON data as the entry file `target`, atomically; skipped when the directory is not
+    private or the data is not JSON."""
     base, name = os.path.split(target)
     try:
-        entry = entry_bytes(name, to_data(*loaded))
-    except Exception:  # noqa: BLE001 - rules the format cannot hold exactly are not cached
+        entry = entry_bytes(name, data)
+    except (TypeError, ValueError):
         return
     try:
         os.makedirs(base, mode=0o700, exist_ok=True)
@@ -166,7 +201,7 @@ def _open_private_dir(path: str) -> int | None:
     return None
 
 
-def _read_regular(path: str, limit: int, dir_fd: int | None = None, private: bool = False) -> bytes | None:
+def read_regular(path: str, limit: int, dir_fd: int | None = None, private: bool = False) -> bytes | None:
     """The bytes of a regular file of at most `limit` bytes, else None. Anything else at the path
     (a FIFO, a directory, a device) is neither opened when seen beforehand nor read when found
     afterwards; with `private`, symlinks are not followed and the file must be private."""

@@ -16,28 +16,46 @@ from .errors import Diagnostic, FollowupError, Location
 from .facts import FACTS
 from .logic import MAX_ALTERNATIVES, Literal, dnf, domains, exclusive, satisfiable
 from .model import Rule, RuleSet, Value
+from .records import Frozen
 
 MAX_PATTERNS = 16  # patterns in one `all` (fault 5)
 SCENARIO_KIND = "scenario"
 
 
-@dataclass(frozen=True)
-class EngineRule:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class EngineRule(Frozen):
     name: str  # "<rule id>#<n>"
     rule: str
     alternative: int
     literals: tuple[Literal, ...]
     asserts: tuple[tuple[str, Value], ...]
 
+    def __init__(
+        self,
+        name: str,
+        rule: str,
+        alternative: int,
+        literals: tuple[Literal, ...],
+        asserts: tuple[tuple[str, Value], ...],
+    ):
+        self.__dict__.update(
+            name=name, rule=rule, alternative=alternative, literals=literals, asserts=asserts
+        )
 
-@dataclass(frozen=True)
-class Compiled:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Compiled(Frozen):
     """What the engine adapter needs: the definition (no callables) and what each rule asserts."""
 
     name: str
     definition: dict[str, Any]
     rules: dict[str, EngineRule]
     depth: dict[str, int]  # rule id -> chaining depth (firing stage)
+
+    def __init__(
+        self, name: str, definition: dict[str, Any], rules: dict[str, EngineRule], depth: dict[str, int]
+    ):
+        self.__dict__.update(name=name, definition=definition, rules=rules, depth=depth)
 
 
 def key(fact: str) -> str:

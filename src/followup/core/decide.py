@@ -18,6 +18,7 @@ from typing import Any
 from .errors import Diagnostic, FollowupError, Location
 from .model import Firing, Recommendation, Rule, RuleSet
 from .reasons import Plan, plan_words, word
+from .records import Frozen
 from .wording import fill
 
 PARTS = ("action", "verdict", "contact", "channel")
@@ -26,8 +27,8 @@ SUMMARY_OPENINGS = {"yes": "Yes", "not_yet": "Not yet", "no": "No"}
 MEMO_LIMIT = 8192  # combinations kept per cache; the first ones seen stay (the common ones)
 
 
-@dataclass(frozen=True)
-class Fired:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Fired(Frozen):
     """What follows from the firing sequence alone."""
 
     fired: tuple[str, ...]  # each rule once, in firing order
@@ -39,6 +40,30 @@ class Fired:
     channel_offers: tuple[tuple[str, Any], ...]  # (rule, channel or ("fact", name)), in firing order
     dated: tuple[str, ...]  # active rules that give earliest or latest, in firing order
     derived: dict[str, list[Any]]  # derived facts and their values, in the order asserted
+
+    def __init__(
+        self,
+        fired: tuple[str, ...],
+        rules: dict[str, Rule],
+        overridden: dict[str, str],
+        active: tuple[str, ...],
+        answer: dict[str, Any],
+        best: dict[str, tuple[int, str]],
+        channel_offers: tuple[tuple[str, Any], ...],
+        dated: tuple[str, ...],
+        derived: dict[str, list[Any]],
+    ):
+        self.__dict__.update(
+            fired=fired,
+            rules=rules,
+            overridden=overridden,
+            active=active,
+            answer=answer,
+            best=best,
+            channel_offers=channel_offers,
+            dated=dated,
+            derived=derived,
+        )
 
 
 _FIRED: dict[tuple[str, tuple[str, ...]], Fired] = {}

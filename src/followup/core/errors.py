@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .records import Frozen, Ordered
 
-@dataclass(frozen=True, order=True)
-class Location:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Ordered (a frozen dataclass with order)
+class Location(Ordered):
     """A 1-based position in a file; line/column 0 means "the whole file". A value given as a
     Python mapping or a JSON request body has no lines: its place is a JSON pointer (RFC 6901,
     `/company/culture`, `/history/0/date`; "" for the whole value), shown as `path#pointer`."""
@@ -15,6 +17,9 @@ class Location:
     line: int = 0
     column: int = 0
     pointer: str | None = field(default=None, compare=False)
+
+    def __init__(self, path: str, line: int = 0, column: int = 0, pointer: str | None = None):
+        self.__dict__.update(path=path, line=line, column=column, pointer=pointer)
 
     def __str__(self) -> str:
         if self.line:
@@ -27,8 +32,8 @@ class Location:
         return (self.path, self.line, self.column, self.pointer or "")
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen
+class Diagnostic(Frozen):
     """One problem: where, a stable code, a message and an optional hint."""
 
     location: Location
@@ -36,6 +41,9 @@ class Diagnostic:
     message: str
     hint: str = ""
     level: str = "error"
+
+    def __init__(self, location: Location, code: str, message: str, hint: str = "", level: str = "error"):
+        self.__dict__.update(location=location, code=code, message=message, hint=hint, level=level)
 
     def render(self) -> str:
         text = f"{self.location}: {self.level}: {self.code}: {self.message}"

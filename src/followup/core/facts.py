@@ -12,13 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Scenario
+from .records import Frozen
 
 
-@dataclass(frozen=True)
-class FactSpec:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class FactSpec(Frozen):
     type: str  # enum | int | bool | date | text
     doc: str
     optional: bool = False  # may be absent
+
+    def __init__(self, type: str, doc: str, optional: bool = False):
+        self.__dict__.update(type=type, doc=doc, optional=optional)
 
 
 FACTS: dict[str, FactSpec] = {

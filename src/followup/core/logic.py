@@ -14,6 +14,7 @@ from typing import Any
 
 from .facts import ENUM_SOURCE, FACTS
 from .model import Condition, RuleSet, Test
+from .records import Frozen
 
 MAX_ALTERNATIVES = 16  # engine rules per YAML rule (the compiler refuses more)
 
@@ -31,14 +32,17 @@ INVERSE = {
 }
 
 
-@dataclass(frozen=True)
-class Literal:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Literal(Frozen):
     """A test after negation was pushed down: op in equals != one_of not_in < <= > >= exists absent."""
 
     fact: str
     op: str
     value: Any
     source: Test
+
+    def __init__(self, fact: str, op: str, value: Any, source: Test):
+        self.__dict__.update(fact=fact, op=op, value=value, source=source)
 
 
 def dnf(cond: Condition, negated: bool = False) -> list[list[Literal]]:

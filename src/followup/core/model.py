@@ -1,4 +1,6 @@
-"""Typed records passed between the steps: load -> validate -> compile -> evaluate -> render."""
+"""Typed records passed between the steps: load -> validate -> compile -> evaluate -> render.
+
+Over ~350 lines on purpose: each record writes out its own __init__ (records.py says why)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Location
+from .records import Frozen, Record
 
 Value = str | int | bool
 
@@ -15,8 +18,8 @@ Value = str | int | bool
 # ---- scenarios -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Event:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Event(Frozen):
     """One entry of the scenario's history."""
 
     kind: str  # thank_you | follow_up | reply (vocabulary: history.kind)
@@ -25,9 +28,19 @@ class Event:
     outcome: str | None = None
     loc: Location | None = field(default=None, compare=False)
 
+    def __init__(
+        self,
+        kind: str,
+        date: dt.date,
+        channel: str | None = None,
+        outcome: str | None = None,
+        loc: Location | None = None,
+    ):
+        self.__dict__.update(kind=kind, date=date, channel=channel, outcome=outcome, loc=loc)
 
-@dataclass(frozen=True)
-class Scenario:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Scenario(Frozen):
     """A validated scenario. `fields` holds the enumerated and free-text inputs by dotted path."""
 
     path: str
@@ -42,6 +55,34 @@ class Scenario:
     topics: tuple[str, ...] = ()  # interview.topics: wording of the drafted message only, never a fact
     plain: Any = field(default=None, compare=False)  # the plain value it was read from (fast path)
 
+    def __init__(
+        self,
+        path: str,
+        interview_date: dt.date,
+        as_of: dt.date | None,
+        fields: dict[str, Any],
+        history: tuple[Event, ...],
+        decision_by: dt.date | None = None,
+        follow_up_after: dt.date | None = None,
+        node: Any = None,
+        id: str | None = None,
+        topics: tuple[str, ...] = (),
+        plain: Any = None,
+    ):
+        self.__dict__.update(
+            path=path,
+            interview_date=interview_date,
+            as_of=as_of,
+            fields=fields,
+            history=history,
+            decision_by=decision_by,
+            follow_up_after=follow_up_after,
+            node=node,
+            id=id,
+            topics=topics,
+            plain=plain,
+        )
+
     @property
     def raw(self) -> dict[str, Any]:
         """The scenario as given (plain values)."""
@@ -53,8 +94,8 @@ class Scenario:
 # ---- rules -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Test:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Test(Frozen):
     """One comparison: `fact op value`, possibly negated. ops: equals one_of < <= > >= exists."""
 
     fact: str
@@ -62,6 +103,9 @@ class Test:
     value: Any
     negated: bool = False
     loc: Location | None = field(default=None, compare=False)
+
+    def __init__(self, fact: str, op: str, value: Any, negated: bool = False, loc: Location | None = None):
+        self.__dict__.update(fact=fact, op=op, value=value, negated=negated, loc=loc)
 
     def describe(self) -> str:
         sym = {"equals": "=", "one_of": "in", "exists": "exists"}.get(self.op, self.op)
@@ -73,25 +117,31 @@ class Test:
         return f"not ({text})" if self.negated else text
 
 
-@dataclass(frozen=True)
-class Condition:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Condition(Frozen):
     """A tree of all/any/not over tests."""
 
     kind: str  # all | any | not | test
     children: tuple[Condition, ...] = ()
     test: Test | None = None
 
+    def __init__(self, kind: str, children: tuple[Condition, ...] = (), test: Test | None = None):
+        self.__dict__.update(kind=kind, children=children, test=test)
 
-@dataclass(frozen=True)
-class DateExpr:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class DateExpr(Frozen):
     """A date computed from a date fact: `date + plus_days`."""
 
     fact: str
     plus_days: int = 0
 
+    def __init__(self, fact: str, plus_days: int = 0):
+        self.__dict__.update(fact=fact, plus_days=plus_days)
 
-@dataclass(frozen=True)
-class Rule:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Rule(Frozen):
     id: str
     topic: str
     description: str
@@ -107,6 +157,42 @@ class Rule:
     decides: tuple[tuple[str, str], ...]  # (conflict id, side id) for each conflict it takes a side in
     loc: Location
     path: str
+
+    def __init__(
+        self,
+        id: str,
+        topic: str,
+        description: str,
+        sources: tuple[str, ...],
+        priority: int,
+        overrides: tuple[str, ...],
+        when: Condition,
+        facts: tuple[tuple[str, Value], ...],
+        answer: dict[str, Any],
+        advice: tuple[str, ...],
+        says: str,
+        summary: str,
+        decides: tuple[tuple[str, str], ...],
+        loc: Location,
+        path: str,
+    ):
+        self.__dict__.update(
+            id=id,
+            topic=topic,
+            description=description,
+            sources=sources,
+            priority=priority,
+            overrides=overrides,
+            when=when,
+            facts=facts,
+            answer=answer,
+            advice=advice,
+            says=says,
+            summary=summary,
+            decides=decides,
+            loc=loc,
+            path=path,
+        )
 
     def tests(self) -> tuple[Test, ...]:
         """Every test in the rule's condition (cached)."""
@@ -127,32 +213,41 @@ class Rule:
         return [t for t in self.tests() if t.fact == fact]
 
 
-@dataclass(frozen=True)
-class Side:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Side(Frozen):
     id: str
     claims: tuple[str, ...]
     position: str
 
+    def __init__(self, id: str, claims: tuple[str, ...], position: str):
+        self.__dict__.update(id=id, claims=claims, position=position)
 
-@dataclass(frozen=True)
-class Conflict:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Conflict(Frozen):
     id: str
     question: str
     sides: tuple[Side, ...]
     part: str = "action"  # the answer part whose deciding rule takes the side the answer rests on
 
+    def __init__(self, id: str, question: str, sides: tuple[Side, ...], part: str = "action"):
+        self.__dict__.update(id=id, question=question, sides=sides, part=part)
 
-@dataclass(frozen=True)
-class Claim:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Claim(Frozen):
     id: str
     article: str
     text: str
     encoded: bool
     reason: str
 
+    def __init__(self, id: str, article: str, text: str, encoded: bool, reason: str):
+        self.__dict__.update(id=id, article=article, text=text, encoded=encoded, reason=reason)
 
-@dataclass(frozen=True)
-class RuleSet:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class RuleSet(Frozen):
     """Everything in a rules directory, validated."""
 
     directory: str
@@ -167,6 +262,36 @@ class RuleSet:
     derived: dict[str, tuple[Value, ...]]  # derived fact name -> values some rule asserts
     digest: str
     branch_facts: tuple[str, ...] = ()  # derived facts whose other values mean "another situation"
+
+    def __init__(
+        self,
+        directory: str,
+        rules: tuple[Rule, ...],
+        vocabulary: dict[str, tuple[str, ...]],
+        defaults: dict[str, str],
+        conflicts: dict[str, Conflict],
+        claims: dict[str, Claim],
+        articles: dict[str, str],
+        unmatched: dict[str, Any],
+        no_channel_for: tuple[str, ...],
+        derived: dict[str, tuple[Value, ...]],
+        digest: str,
+        branch_facts: tuple[str, ...] = (),
+    ):
+        self.__dict__.update(
+            directory=directory,
+            rules=rules,
+            vocabulary=vocabulary,
+            defaults=defaults,
+            conflicts=conflicts,
+            claims=claims,
+            articles=articles,
+            unmatched=unmatched,
+            no_channel_for=no_channel_for,
+            derived=derived,
+            digest=digest,
+            branch_facts=branch_facts,
+        )
 
     def reads(self, rule_id: str) -> set[str]:
         """The derived facts a rule tests."""
@@ -216,8 +341,8 @@ class Firing:
         return f"Firing({self.order}, {self.rule!r}, alternative={self.alternative})"
 
 
-@dataclass
-class Recommendation:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Record (a dataclass)
+class Recommendation(Record):
     action: str
     verdict: str
     contact: int | None
@@ -237,6 +362,36 @@ class Recommendation:
     decided_by: dict[str, str]  # answer field -> rule id
     window_note: str | None = None  # what the window's end means (or that it has none)
     how: dict[str, str] = field(default_factory=dict)  # computed fact -> how it was computed
+
+    def __init__(
+        self,
+        action: str,
+        verdict: str,
+        contact: int | None,
+        earliest: dt.date | None,
+        latest: dt.date | None,
+        channel: str | None,
+        summary: str,
+        reasons: list[dict[str, Any]],
+        conflicts: list[dict[str, Any]],
+        advice: list[str],
+        rules_digest: str,
+        as_of: dt.date,
+        fired: list[str],
+        overridden: dict[str, str],
+        facts: dict[str, Any],
+        firings: list[Firing],
+        decided_by: dict[str, str],
+        window_note: str | None = None,
+        how: dict[str, str] | None = None,
+    ):
+        self.action, self.verdict, self.contact = action, verdict, contact
+        self.earliest, self.latest, self.channel = earliest, latest, channel
+        self.summary, self.reasons, self.conflicts, self.advice = summary, reasons, conflicts, advice
+        self.rules_digest, self.as_of, self.fired, self.overridden = rules_digest, as_of, fired, overridden
+        self.facts, self.firings, self.decided_by = facts, firings, decided_by
+        self.window_note = window_note
+        self.how = {} if how is None else how
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .model import Rule, RuleSet
+from .records import Frozen, Record
 from .wording import fill
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,8 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
 PARTS_DATED = ("action", "verdict", "contact", "channel", "earliest", "latest")
 
 
-@dataclass(frozen=True)
-class Plan:
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Frozen (a frozen dataclass)
+class Plan(Frozen):
     """Which rules speak, in which order; kept per combination of fired rules and deciders."""
 
     advice: tuple[str, ...]  # advice templates, in order (filled and de-duplicated per scenario)
@@ -33,13 +34,36 @@ class Plan:
     summary: str  # otherwise this plain summary
     window_note: str | None  # the window note's template
 
+    def __init__(
+        self,
+        advice: tuple[str, ...],
+        reasons: tuple[str, ...],
+        conflicts: tuple[dict[str, Any], ...],
+        summary_rule: str | None,
+        summary: str,
+        window_note: str | None,
+    ):
+        self.__dict__.update(
+            advice=advice,
+            reasons=reasons,
+            conflicts=conflicts,
+            summary_rule=summary_rule,
+            summary=summary,
+            window_note=window_note,
+        )
 
-@dataclass
-class Worded:
+
+@dataclass(init=False, repr=False, eq=False)  # the methods: records.Record (a dataclass)
+class Worded(Record):
     summary: str
     reasons: list[dict[str, Any]]
     conflicts: list[dict[str, Any]]
     advice: list[str]
+
+    def __init__(
+        self, summary: str, reasons: list[dict[str, Any]], conflicts: list[dict[str, Any]], advice: list[str]
+    ):
+        self.summary, self.reasons, self.conflicts, self.advice = summary, reasons, conflicts, advice
 
 
 def plan_words(

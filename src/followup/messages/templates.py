@@ -107,15 +107,23 @@ _by_rules: dict[tuple[str, str], Messages] = {}  # (rules directory, digest) -> 
 
 
 def load_messages(ruleset: RuleSet) -> Messages:
-    """The templates for a rule set (read once per process). Raises FollowupError with every
-    problem of the file, located."""
+    """The templates for a rule set (read once per process, and kept between processes by
+    template_cache once checked). Raises FollowupError with every problem of the file, located."""
     held = _by_rules.get((ruleset.directory, ruleset.digest))
     if held is not None:  # the hot path: one dictionary lookup, no file system call
         return held
     path = messages_path(ruleset.directory)
     key = (os.path.abspath(path), ruleset.digest)
     if key not in _loaded:
-        _loaded[key] = read_messages(path, ruleset)
+        from .template_cache import entry_file, read_entry, write_entry
+
+        target = entry_file(path, ruleset)  # keyed by the file as it is before reading it
+        messages = read_entry(target, path, ruleset)
+        if messages is None:
+            messages = read_messages(path, ruleset)
+            if target is not None and entry_file(path, ruleset) == target:  # not edited meanwhile
+                write_entry(target, messages)
+        _loaded[key] = messages
     _by_rules[(ruleset.directory, ruleset.digest)] = _loaded[key]
     return _loaded[key]
 
