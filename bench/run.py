@@ -5,7 +5,8 @@ scenarios with the stock rules:
   1. one record through the batch worker path (batch/answer.py answer_line: JSON line in, result
      line out; the decide memo warmed on other scenarios first, as in a long run) beside the
      floor, measured here: json.loads of the line + the durable-rules C calls the adapter made for
-     that scenario, replayed + json.dumps of the answer. Target: <= 2x;
+     that scenario, replayed + json.dumps of the answer, slice by slice beside the path (this VM's
+     speed drifts). Target: <= 2x;
   2. `followup batch` end to end on 100,000 lines (20,000 with --quick) with 1 and 2 workers:
      records/s (target: 2 workers >= 1.85x one) and CPU per record summed over every process
      (supervisor and workers; target <= 1.25x the CPU per record of answering the same lines in
@@ -153,39 +154,50 @@ class _Spy:
         return call
 
 
-def floor(advisor, answer, data: list[bytes]) -> dict[str, float]:
-    """The floor per record, measured: json.loads of the line, the adapter's C calls for that
-    scenario's facts replayed as they were made (assert, actions, retract), json.dumps of the
-    answer. Returns mean seconds per record for each part and in all."""
+def path_and_floor(advisor, answer, data: list[bytes], size: int = 500) -> tuple[float, dict[str, float]]:
+    """The worker path's mean seconds per record, and the floor's (json.loads of the line, the
+    adapter's C calls for that scenario's facts replayed as they were made (assert, actions,
+    retract), json.dumps of the answer: each part and in all), measured slice by slice of `size`
+    records: each slice through the path (the first time it is seen, as in a run), then its floor.
+    This VM's speed drifts by a third within a minute; measured apart, a drift between the two
+    moved the ratio by half."""
     import followup.core.engine as engine
 
-    calls, answers = [], []
-    real = engine._c
-    try:
-        for item in data:
-            spy = engine._c = _Spy(real)
-            out = json.loads(answer(item))
-            calls.append(spy.calls)
-            answers.append(out.get("answer", out.get("error")))
-    finally:
-        engine._c = real
-    texts = [item.decode() for item in data]
     clock = time.perf_counter
-    start = clock()
-    for text in texts:
-        json.loads(text)
-    parse = clock() - start
-    start = clock()
-    for made in calls:
-        for function, args in made:
-            function(*args)
-    c_calls = clock() - start
-    start = clock()
-    for out in answers:
-        json.dumps(out)
-    dump = clock() - start
+    path = parse = c_calls = dump = 0.0
+    real = engine._c
+    for first in range(0, len(data), size):
+        part = data[first : first + size]
+        start = clock()
+        for item in part:
+            answer(item)
+        path += clock() - start
+        calls, answers = [], []
+        try:
+            for item in part:  # the same records again, untimed, to note the C calls they make
+                spy = engine._c = _Spy(real)
+                out = json.loads(answer(item))
+                calls.append(spy.calls)
+                answers.append(out.get("answer", out.get("error")))
+        finally:
+            engine._c = real
+        texts = [item.decode() for item in part]
+        start = clock()
+        for text in texts:
+            json.loads(text)
+        parse += clock() - start
+        start = clock()
+        for made in calls:
+            for function, args in made:
+                function(*args)
+        c_calls += clock() - start
+        start = clock()
+        for out in answers:
+            json.dumps(out)
+        dump += clock() - start
     n = len(data)
-    return {"parse": parse / n, "engine": c_calls / n, "dump": dump / n, "all": (parse + c_calls + dump) / n}
+    parts = {"parse": parse / n, "engine": c_calls / n, "dump": dump / n, "all": (parse + c_calls + dump) / n}
+    return path / n, parts
 
 
 SINGLE = r"""
@@ -333,8 +345,7 @@ def main() -> None:
     advisor, answer = worker_path(RULES)
     warm = [line.encode() for line in lines(2_000, seed=99)]  # other scenarios: a run's memo is warm
     per_record(answer, warm)
-    single = per_record(answer, data)
-    parts = floor(advisor, answer, data)
+    single, parts = path_and_floor(advisor, answer, data)
     row("per record, worker path (`answer_line`), mean", f"{single * 1e6:.0f} us")
     row(
         "floor: json.loads + the adapter's C calls replayed + json.dumps of the answer",
