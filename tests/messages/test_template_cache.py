@@ -112,7 +112,14 @@ FORGED = {
     "a template twice": lambda d: d["templates"].append(list(_first(d))),
     "a second template for a slot": lambda d: d["templates"].append([*_first(d)[:1], *d["templates"][1][1:]]),
     "templates not a list": lambda d: d.update(templates={}),
+    "a body naming no placeholder there is": lambda d: _first(d).__setitem__(5, "Hi {evil}"),
+    "a subject naming no placeholder there is": lambda d: _emailed(d).__setitem__(4, "Re {evil}"),
+    "an email without its subject": lambda d: _emailed(d).__setitem__(4, None),
 }
+
+
+def _emailed(d: dict[str, Any]) -> list[Any]:
+    return next(t for t in d["templates"] if t[2] == "email")
 
 
 @pytest.mark.parametrize("change", FORGED.values(), ids=list(FORGED))

@@ -21,7 +21,7 @@ from followup.core import cache
 from followup.core.errors import Location
 from followup.core.model import RuleSet
 
-from .templates import ID_PATTERN, PLACEHOLDERS, Messages, Template
+from .templates import ID_PATTERN, PLACEHOLDERS, SUBJECT_CHANNELS, Messages, Template, placeholders_in
 
 FORMAT = 1  # bump on any change to what is written
 CODE = (  # the modules whose code decides what an entry holds
@@ -111,8 +111,11 @@ def from_data(data: Any, path: str, ruleset: RuleSet) -> Messages:
             raise EntryError("a template's channel or sources")
         if any(_str(claim) not in ruleset.claims for claim in sources):
             raise EntryError("a template's sources")
-        if subject is not None:
-            _str(subject)
+        if (subject is not None) != (channel in SUBJECT_CHANNELS):
+            raise EntryError("a template's subject")  # an email has one and nothing else does
+        for text in (body, subject or ""):
+            if any(name not in PLACEHOLDERS for name in placeholders_in(_str(text))):
+                raise EntryError("a template's placeholder")  # read's check: only known names
         if type(line) is not int or type(column) is not int or line < 1 or column < 1:
             raise EntryError("a template's location")
         if any((t.id == tid or (t.contact, t.channel) == (contact, channel)) for t in templates):
