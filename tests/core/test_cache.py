@@ -47,14 +47,6 @@ def later(tmp_path_factory):
     return ruleset, compile_rules(ruleset)
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    path = tmp_path / "cache"
-    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(path))
-    monkeypatch.delenv("FOLLOWUP_CACHE", raising=False)
-    return path
-
-
 def _lengthen_window(rules: str) -> None:
     """contact-after-hold-final's window note: `no last day` -> `no end date`, same size, mtime kept."""
     path = os.path.join(rules, "timeline.yaml")

@@ -20,14 +20,6 @@ from ..helpers import RULES, copy_rules
 
 
 @pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    path = tmp_path / "cache"
-    monkeypatch.setenv("FOLLOWUP_CACHE_DIR", str(path))
-    monkeypatch.delenv("FOLLOWUP_CACHE", raising=False)
-    return path
-
-
-@pytest.fixture
 def fresh(monkeypatch):
     """No templates held in this process; every read of messages.yaml counted."""
     monkeypatch.setattr(templates, "_loaded", {})
